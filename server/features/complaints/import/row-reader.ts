@@ -1,0 +1,441 @@
+// Streams the rows of an uploaded export (CSV or XLSX) with the row numbers a spreadsheet user sees.
+import fs from 'node:fs';
+import { pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { parse as parseCsv, type Parser as CsvParser } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import { AppError } from '../../../shared/errors.js';
+import { matchKey, type CellValue } from './normalise.js';
+
+export type { CellValue } from './normalise.js';
+
+export interface RawRow {
+  /** The row as a spreadsheet shows it: the header is row 1 (if the table starts at the top). */
+  rowNumber: number;
+  /** CSV only: the text line the record starts on (differs from rowNumber once a cell holds line breaks). */
+  line?: number;
+  /** Non-empty cells by header. */
+  cells: Record<string, CellValue>;
+  /** Non-empty cells beyond the last header, by "Column X"; absent in a well-formed file. */
+  overflow?: Record<string, CellValue>;
+}
+
+export interface RowSource {
+  format: 'csv' | 'xlsx';
+  /** Headers as written in the file (trimmed; blanks named "Column X", repeats suffixed " (2)"). */
+  headers: string[];
+  headerRowNumber: number;
+  /** XLSX: the sheet being read. */
+  sheet?: string;
+  /** Data rows after the header; wholly empty rows are skipped. Iterate once. */
+  rows: AsyncIterable<RawRow>;
+  /** Stops reading and releases the file; safe to call twice. */
+  close(): void;
+}
+
+export interface RowSourceOptions {
+  /** XLSX: the sheet to read; the first sheet otherwise. */
+  sheet?: string;
+  /**
+   * Recognises the header row among the first rows, so a title line above the table is skipped.
+   * When no row within `headerSearchRows` qualifies, the first non-empty row is taken as the header.
+   */
+  isHeaderRow?: (cells: string[]) => boolean;
+  headerSearchRows?: number;
+}
+
+/** A file refused whole (not CSV/XLSX, empty, unreadable); carries a message key for the user. */
+export class ImportFileError extends AppError {
+  constructor(key: string, params: Record<string, string | number> = {}) {
+    super(422, key, params);
+    this.name = 'ImportFileError';
+  }
+}
+
+const SNIFF_BYTES = 64 * 1024;
+// One complaint's texts run to a few KB; a record past this means a stray quote swallowed the file.
+const MAX_CSV_RECORD_CHARS = 1_000_000;
+const DEFAULT_HEADER_SEARCH_ROWS = 20;
+
+type Sniffed = { format: 'xlsx' } | { format: 'csv'; encoding: 'utf8' | 'utf16le'; delimiter: ',' | '\t' };
+
+/** Reads the header of an export and returns its data rows as a stream. */
+export async function openRowSource(filePath: string, options: RowSourceOptions = {}): Promise<RowSource> {
+  const sniffed = await sniffFile(filePath);
+  const physical =
+    sniffed.format === 'xlsx' ? readXlsxRecords(filePath, options.sheet) : readCsvRecords(filePath, sniffed);
+  try {
+    return await withHeader(sniffed.format, physical, options);
+  } catch (error) {
+    physical.close();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Telling the formats apart by their first bytes, not by the file name (uploads get renamed).
+
+async function sniffFile(filePath: string): Promise<Sniffed> {
+  const handle = await fs.promises.open(filePath, 'r');
+  let sample: Buffer;
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    sample = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (sample.length === 0) throw new ImportFileError('import.error.emptyFile');
+  if (sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04)
+    return { format: 'xlsx' };
+  if (sample[0] === 0xd0 && sample[1] === 0xcf && sample[2] === 0x11 && sample[3] === 0xe0) {
+    throw new ImportFileError('import.error.legacyXls');
+  }
+  let text: string;
+  let encoding: 'utf8' | 'utf16le' = 'utf8';
+  if (sample[0] === 0xff && sample[1] === 0xfe) {
+    // Excel's "Unicode Text" export: UTF-16LE, tab-separated.
+    encoding = 'utf16le';
+    text = new TextDecoder('utf-16le').decode(sample.subarray(2));
+  } else {
+    try {
+      // stream: true tolerates a character cut in half at the end of the sample.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(sample, { stream: true });
+    } catch {
+      throw new ImportFileError('import.error.unknownFormat');
+    }
+  }
+  if (text.includes('\u0000')) throw new ImportFileError('import.error.unknownFormat');
+  if (text.trim() === '' && sample.length < SNIFF_BYTES) throw new ImportFileError('import.error.emptyFile');
+  return { format: 'csv', encoding, delimiter: guessDelimiter(text) };
+}
+
+/** Comma or tab: whichever the header (the first line holding either) uses more; text cells may hold both. */
+function guessDelimiter(text: string): ',' | '\t' {
+  for (const line of text.split('\n', 50)) {
+    const commas = countOf(line, ',');
+    const tabs = countOf(line, '\t');
+    if (commas + tabs > 0) return tabs > commas ? '\t' : ',';
+  }
+  return ',';
+}
+
+function countOf(text: string, char: string): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Physical records: every row of the file, header included, as an array of cells.
+
+interface PhysicalRecord {
+  rowNumber: number;
+  line?: number;
+  values: CellValue[];
+}
+
+interface RecordStream extends AsyncIterable<PhysicalRecord> {
+  sheet?: string;
+  close(): void;
+}
+
+function readCsvRecords(filePath: string, sniffed: Extract<Sniffed, { format: 'csv' }>): RecordStream {
+  const file = fs.createReadStream(filePath, { highWaterMark: 1 << 20 });
+  const parser: CsvParser = parseCsv({
+    bom: true,
+    encoding: sniffed.encoding,
+    delimiter: sniffed.delimiter,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_CSV_RECORD_CHARS,
+    info: true,
+  });
+  pipeline(file, parser, () => {
+    // Errors surface through the parser's async iterator below.
+  });
+
+  async function* records(): AsyncGenerator<PhysicalRecord> {
+    // Lines consumed by earlier records: one delimiter each plus the line breaks inside their cells.
+    let linesBefore = 0;
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: CsvInfo }>) {
+        const line = 1 + linesBefore + info.empty_lines;
+        let breaks = 0;
+        for (const cell of record) breaks += countLineBreaks(cell);
+        linesBefore += 1 + breaks;
+        // Excel shows every blank line of a CSV as an empty row, and a multi-line cell as one row.
+        yield { rowNumber: info.records + info.empty_lines, line, values: record };
+      }
+    } catch (error) {
+      throw csvError(error, 1 + linesBefore);
+    }
+  }
+
+  return {
+    [Symbol.asyncIterator]: records,
+    close() {
+      parser.destroy();
+      file.destroy();
+    },
+  };
+}
+
+interface CsvInfo {
+  records: number;
+  empty_lines: number;
+  lines: number;
+}
+
+function countLineBreaks(cell: string): number {
+  let n = 0;
+  for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function csvError(error: unknown, line: number): Error {
+  if (error instanceof ImportFileError) return error;
+  const code = (error as { code?: string }).code;
+  if (code && code.startsWith('CSV_')) {
+    return new ImportFileError('import.error.badCsv', { line, detail: code });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+// exceljs' streaming types omit what we need; these describe the parts we use.
+interface XlsxCellObject {
+  richText?: { text: string }[];
+  text?: unknown;
+  result?: unknown;
+  error?: string;
+  sharedString?: number;
+}
+interface XlsxRow {
+  number: number;
+  values: unknown[];
+}
+interface XlsxSheet extends AsyncIterable<XlsxRow> {
+  name: string;
+}
+interface XlsxWorkbookReader extends AsyncIterable<XlsxSheet> {
+  model?: { sheets?: { name: string }[] };
+  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+}
+
+/**
+ * exceljs 4.4 decodes each zip chunk on its own, so a Hindi character cut by a chunk boundary turns
+ * into U+FFFD (exceljs issues #2084, #2316; fixes unmerged). We hand its XML parser text instead of
+ * bytes: shared strings through setEncoding, worksheets through a decoder that carries partial
+ * characters over. Both hooks are exceljs internals; the reader tests catch a change.
+ */
+function decodeXmlAsUtf8(workbook: XlsxWorkbookReader): void {
+  const parseSharedStrings = workbook._parseSharedStrings;
+  workbook._parseSharedStrings = function (entry) {
+    entry.setEncoding('utf8');
+    return parseSharedStrings.call(this, entry);
+  };
+  const parseWorksheet = workbook._parseWorksheet;
+  workbook._parseWorksheet = function (iterator, sheetNo) {
+    return parseWorksheet.call(this, utf8Chunks(iterator), sheetNo);
+  };
+}
+
+async function* utf8Chunks(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of chunks) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (text !== '') yield text;
+  }
+  const rest = decoder.end();
+  if (rest !== '') yield rest;
+}
+
+function readXlsxRecords(filePath: string, sheetName: string | undefined): RecordStream {
+  const file = fs.createReadStream(filePath, { highWaterMark: 1 << 20 });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+    sharedStrings: 'cache',
+    styles: 'cache', // needed to tell date cells from numbers
+    hyperlinks: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  }) as unknown as XlsxWorkbookReader;
+  decodeXmlAsUtf8(workbook);
+  const stream: RecordStream = {
+    async *[Symbol.asyncIterator]() {
+      const seen: string[] = [];
+      try {
+        for await (const sheet of workbook) {
+          seen.push(sheet.name);
+          if (!isWantedSheet(sheet.name, sheetName, workbook, seen.length)) continue;
+          stream.sheet = sheet.name;
+          for await (const row of sheet) yield { rowNumber: row.number, values: xlsxRowValues(row) };
+          return;
+        }
+      } catch (error) {
+        if (error instanceof ImportFileError) throw error;
+        throw new ImportFileError('import.error.badXlsx', {
+          detail: (error as Error).message ?? String(error),
+        });
+      }
+      if (sheetName !== undefined) {
+        throw new ImportFileError('import.error.sheetNotFound', {
+          sheet: sheetName,
+          sheets: seen.join(', '),
+        });
+      }
+      throw new ImportFileError(seen.length === 0 ? 'import.error.badXlsx' : 'import.error.emptyFile', {
+        detail: 'no worksheet',
+      });
+    },
+    close() {
+      file.destroy();
+    },
+  };
+  return stream;
+}
+
+function isWantedSheet(
+  name: string,
+  wanted: string | undefined,
+  workbook: XlsxWorkbookReader,
+  position: number,
+) {
+  if (wanted === undefined) {
+    // The first tab as Excel shows it; zip order is only a fallback when the workbook part came late.
+    const first = workbook.model?.sheets?.[0]?.name;
+    return first === undefined ? position === 1 : name === first;
+  }
+  return name === wanted || matchKey(name) === matchKey(wanted);
+}
+
+function xlsxRowValues(row: XlsxRow): CellValue[] {
+  const source = row.values; // 1-based and sparse
+  const values: CellValue[] = new Array(Math.max(0, source.length - 1));
+  for (let i = 1; i < source.length; i++) values[i - 1] = xlsxCellValue(source[i]);
+  return values;
+}
+
+function xlsxCellValue(value: unknown): CellValue {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string' || typeof value === 'number' || value instanceof Date) return value;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  const cell = value as XlsxCellObject;
+  if (cell.richText) return cell.richText.map((part) => part.text).join('');
+  if (cell.error !== undefined) return cell.error;
+  if ('result' in cell) return xlsxCellValue(cell.result);
+  if ('text' in cell) return xlsxCellValue(cell.text); // hyperlink
+  return '';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Finding the header and turning the remaining records into rows keyed by header.
+
+async function withHeader(
+  format: 'csv' | 'xlsx',
+  physical: RecordStream,
+  options: RowSourceOptions,
+): Promise<RowSource> {
+  const iterator = physical[Symbol.asyncIterator]();
+  const searchRows = options.isHeaderRow ? (options.headerSearchRows ?? DEFAULT_HEADER_SEARCH_ROWS) : 1;
+  const looked: PhysicalRecord[] = [];
+  let header: PhysicalRecord | undefined;
+  while (looked.length < searchRows) {
+    const next = await iterator.next();
+    if (next.done) break;
+    if (isEmptyRecord(next.value.values)) continue;
+    looked.push(next.value);
+    if (!options.isHeaderRow || options.isHeaderRow(next.value.values.map(cellText))) {
+      header = next.value;
+      break;
+    }
+  }
+  if (looked.length === 0) throw new ImportFileError('import.error.emptyFile');
+  // No row looked like a header: take the first one, so the "missing columns" message names them.
+  let replay: PhysicalRecord[] = [];
+  if (!header) {
+    header = looked[0];
+    replay = looked.slice(1);
+  }
+  const headers = uniqueHeaders(header.values.map(cellText));
+
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    physical.close();
+  };
+  async function* rows(): AsyncGenerator<RawRow> {
+    try {
+      for (const record of replay) if (!isEmptyRecord(record.values)) yield toRawRow(record, headers);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        if (!isEmptyRecord(next.value.values)) yield toRawRow(next.value, headers);
+      }
+    } finally {
+      close();
+    }
+  }
+  return {
+    format,
+    headers,
+    headerRowNumber: header.rowNumber,
+    sheet: physical.sheet,
+    rows: { [Symbol.asyncIterator]: rows },
+    close,
+  };
+}
+
+function toRawRow(record: PhysicalRecord, headers: string[]): RawRow {
+  const cells: Record<string, CellValue> = {};
+  const values = record.values;
+  const known = Math.min(values.length, headers.length);
+  for (let i = 0; i < known; i++) {
+    const value = values[i];
+    if (value !== '' && value !== undefined) cells[headers[i]] = value;
+  }
+  const row: RawRow = { rowNumber: record.rowNumber, cells };
+  if (record.line !== undefined) row.line = record.line;
+  for (let i = known; i < values.length; i++) {
+    const value = values[i];
+    if (value !== '' && value !== undefined) (row.overflow ??= {})[columnName(i)] = value;
+  }
+  return row;
+}
+
+function isEmptyRecord(values: CellValue[]): boolean {
+  for (const value of values) {
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string' || value.trim() !== '') return false;
+  }
+  return true;
+}
+
+function cellText(value: CellValue | undefined): string {
+  if (value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  return String(value).trim();
+}
+
+function uniqueHeaders(raw: string[]): string[] {
+  const used = new Set<string>();
+  return raw.map((text, i) => {
+    let name = text === '' ? columnName(i) : text;
+    if (used.has(name)) {
+      let n = 2;
+      while (used.has(`${name} (${n})`)) n++;
+      name = `${name} (${n})`;
+    }
+    used.add(name);
+    return name;
+  });
+}
+
+/** "Column A", "Column AB": how a spreadsheet user finds a column without a header. */
+export function columnName(index: number): string {
+  let letters = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) {
+    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  }
+  return `Column ${letters}`;
+}
