@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
-import { findElements, readTwiml, type TwimlElement } from './twiml-reader.js';
+import { findElements, readTwiml } from './twiml-reader.js';
 
 export interface FakeTwilioOptions {
   accountSid?: string;

@@ -281,12 +281,15 @@ describe('sampling draw rule (sha256-rank v1)', () => {
     });
 
     it('refuses a bad design before reading a single row of the frame', async () => {
-      function* untouchable(): Generator<FrameEntry> {
-        throw new Error('the frame was read');
-      }
+      // A frame whose first read fails the test: a bad design must be refused before any row is read.
+      const untouchable: Iterable<FrameEntry> = {
+        [Symbol.iterator]() {
+          throw new Error('the frame was read');
+        },
+      };
       await expectAppErrorAsync(
         () =>
-          drawFromFrame(untouchable(), EXAMPLE_SEED, {
+          drawFromFrame(untouchable, EXAMPLE_SEED, {
             kind: 'simple',
             sampleSize: 5,
             reservePerSampled: 50,

@@ -1,0 +1,68 @@
+// express-session's store on our own table (web_sessions), so sign-ins survive restarts and span processes.
+import session from 'express-session';
+import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
+import { toDbTime } from '../../shared/dates.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class KnexSessionStore extends session.Store {
+  private sweeper: NodeJS.Timeout;
+
+  constructor(private readonly db: Knex) {
+    super();
+    // Expired rows are removed now and then; reads ignore them anyway.
+    this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), 15 * 60 * 1000);
+    this.sweeper.unref();
+  }
+
+  private expiry(sess: session.SessionData): string {
+    const expires = sess.cookie?.expires ? new Date(sess.cookie.expires) : new Date(Date.now() + DAY_MS);
+    return toDbTime(expires);
+  }
+
+  override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
+    this.db('web_sessions')
+      .where({ sid })
+      .andWhere('expired', '>', toDbTime(DateTime.utc()))
+      .first()
+      .then((row: { sess: string } | undefined) =>
+        cb(null, row ? (JSON.parse(row.sess) as session.SessionData) : null),
+      )
+      .catch((err: unknown) => cb(err));
+  }
+
+  override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
+    const row = { sid, sess: JSON.stringify(sess), expired: this.expiry(sess) };
+    this.db('web_sessions')
+      .insert(row)
+      .onConflict('sid')
+      .merge(['sess', 'expired'])
+      .then(() => cb?.())
+      .catch((err: unknown) => cb?.(err));
+  }
+
+  override touch(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
+    this.db('web_sessions')
+      .where({ sid })
+      .update({ expired: this.expiry(sess) })
+      .then(() => cb?.())
+      .catch((err: unknown) => cb?.(err));
+  }
+
+  override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.db('web_sessions')
+      .where({ sid })
+      .del()
+      .then(() => cb?.())
+      .catch((err: unknown) => cb?.(err));
+  }
+
+  async sweep(): Promise<void> {
+    await this.db('web_sessions').where('expired', '<=', toDbTime(DateTime.utc())).del();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+}

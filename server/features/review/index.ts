@@ -1,0 +1,7 @@
+// The review feature: its routes, navigation and sockets, wired from the app's dependencies.
+import type { AppDeps } from '../../deps.js';
+import type { Feature } from '../../shared/http.js';
+
+export function createReviewFeature(_deps: AppDeps): Feature {
+  return { name: 'review', routes: [] };
+}
