@@ -106,3 +106,102 @@ export function whereInScope<T extends Knex.QueryBuilder>(query: T, user: Signed
   if (user.districtIds === 'all') return query;
   return query.whereIn(column, user.districtIds) as T;
 }
+
+export interface UserListRow extends SignedInUser {
+  districtCodes: string[] | 'all';
+  lastLoginAt: string | null;
+}
+
+/** Every user with the codes of their districts, for the admin pages. */
+export async function listUsers(db: Knex): Promise<UserListRow[]> {
+  const rows = (await db('users').orderBy('username')) as Array<UserRow & { last_login_at: string | null }>;
+  const links = (await db('user_districts')
+    .join('districts', 'districts.id', 'user_districts.district_id')
+    .select('user_districts.user_id', 'user_districts.district_id', 'districts.code')) as Array<{
+    user_id: number;
+    district_id: number;
+    code: string;
+  }>;
+  return rows.map((row) => {
+    const mine = links.filter((l) => l.user_id === row.id);
+    const all = Boolean(row.all_districts);
+    return {
+      id: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      designation: row.designation,
+      role: row.role,
+      districtIds: all ? ('all' as const) : mine.map((l) => l.district_id),
+      districtCodes: all ? ('all' as const) : mine.map((l) => l.code).sort(),
+      departmentId: row.department_id,
+      phone: row.phone,
+      language: row.language === 'en' ? 'en' : 'hi',
+      active: Boolean(row.active),
+      lastLoginAt: row.last_login_at,
+    };
+  });
+}
+
+export async function usernameTaken(db: Knex, username: string): Promise<boolean> {
+  return Boolean(await db('users').where({ username: username.trim().toLowerCase() }).first('id'));
+}
+
+export interface UserChanges {
+  displayName?: string;
+  designation?: string | null;
+  role?: Role;
+  districtIds?: number[] | 'all';
+  departmentId?: number | null;
+  phone?: string | null;
+  active?: boolean;
+}
+
+/** Applies changes to one user and replaces their district list when a new scope is given. */
+export async function updateUser(
+  trx: Knex.Transaction,
+  id: number,
+  c: UserChanges,
+  now: string,
+): Promise<void> {
+  const row: Record<string, unknown> = { updated_at: now };
+  if (c.displayName !== undefined) row.display_name = c.displayName;
+  if (c.designation !== undefined) row.designation = c.designation;
+  if (c.role !== undefined) row.role = c.role;
+  if (c.departmentId !== undefined) row.department_id = c.departmentId;
+  if (c.phone !== undefined) row.phone = c.phone;
+  if (c.active !== undefined) row.active = c.active;
+  if (c.districtIds !== undefined) {
+    row.all_districts = c.districtIds === 'all';
+    await trx('user_districts').where({ user_id: id }).del();
+    if (c.districtIds !== 'all' && c.districtIds.length > 0) {
+      await trx('user_districts').insert(c.districtIds.map((district_id) => ({ user_id: id, district_id })));
+    }
+  }
+  await trx('users').where({ id }).update(row);
+}
+
+export async function setPasswordHash(
+  trx: Knex.Transaction,
+  id: number,
+  passwordHash: string,
+  now: string,
+): Promise<void> {
+  await trx('users').where({ id }).update({ password_hash: passwordHash, updated_at: now });
+}
+
+/** District ids for codes ('kanpur-nagar'); an unknown code is named so the person can fix it. */
+export async function districtIdsForCodes(
+  db: Knex,
+  codes: string[],
+): Promise<{ ids: number[]; unknown: string[] }> {
+  const wanted = [...new Set(codes.map((c) => c.trim().toLowerCase()).filter(Boolean))];
+  const rows = (await db('districts').whereIn('code', wanted).select('id', 'code')) as Array<{
+    id: number;
+    code: string;
+  }>;
+  const found = new Map(rows.map((r) => [r.code, r.id]));
+  return {
+    ids: wanted.filter((c) => found.has(c)).map((c) => found.get(c)!),
+    unknown: wanted.filter((c) => !found.has(c)),
+  };
+}
