@@ -31,6 +31,8 @@ export interface RowSource {
   rows: AsyncIterable<RawRow>;
   /** Stops reading and releases the file; safe to call twice. */
   close(): void;
+  /** Bytes of the file read so far (for a progress bar). */
+  bytesRead(): number;
 }
 
 export interface RowSourceOptions {
@@ -138,6 +140,7 @@ interface PhysicalRecord {
 interface RecordStream extends AsyncIterable<PhysicalRecord> {
   sheet?: string;
   close(): void;
+  bytesRead(): number;
 }
 
 function readCsvRecords(filePath: string, sniffed: Extract<Sniffed, { format: 'csv' }>): RecordStream {
@@ -179,6 +182,7 @@ function readCsvRecords(filePath: string, sniffed: Extract<Sniffed, { format: 'c
       parser.destroy();
       file.destroy();
     },
+    bytesRead: () => file.bytesRead,
   };
 }
 
@@ -292,6 +296,7 @@ function readXlsxRecords(filePath: string, sheetName: string | undefined): Recor
     close() {
       file.destroy();
     },
+    bytesRead: () => file.bytesRead,
   };
   return stream;
 }
@@ -383,6 +388,7 @@ async function withHeader(
     sheet: physical.sheet,
     rows: { [Symbol.asyncIterator]: rows },
     close,
+    bytesRead: () => physical.bytesRead(),
   };
 }
 

@@ -1,0 +1,262 @@
+// The importer against a real database: quirks reaching the rows, bad rows reported, refusals, re-imports, re-disposals.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import type { Knex } from 'knex';
+import { AuditLog } from '../../../server/features/audit/audit-log.js';
+import { COLUMNS, type ColumnKey } from '../../../server/features/complaints/import/columns.js';
+import type { CellValue } from '../../../server/features/complaints/import/normalise.js';
+import { writeSyntheticExport } from '../../../server/features/complaints/import/synthetic-export.js';
+import { DESIGNATION_NOT_GIVEN, ImportService } from '../../../server/features/complaints/import.service.js';
+import { fixedClock } from '../../../server/shared/dates.js';
+import { useTestDb } from '../../helpers/db.js';
+import {
+  anExportRow,
+  csvLine,
+  tempPath,
+  writeTemp,
+  writeXlsx,
+} from '../../unit/features/complaints/import/export-builders.js';
+
+const EN = COLUMNS.map((c) => c.labelEn);
+const HI = COLUMNS.map((c) => c.labelHi);
+
+function csvOf(
+  rows: Partial<Record<ColumnKey, CellValue>>[],
+  opts: { headers?: string[]; eol?: string; bom?: boolean; delimiter?: string } = {},
+) {
+  const headers = opts.headers ?? EN;
+  const eol = opts.eol ?? '\n';
+  const lines = [csvLine(headers, opts.delimiter)];
+  for (const r of rows) {
+    const row = anExportRow(r);
+    lines.push(
+      csvLine(
+        COLUMNS.map((c) => String(row[c.key] ?? '')),
+        opts.delimiter,
+      ),
+    );
+  }
+  return (opts.bom ? '\ufeff' : '') + lines.join(eol) + eol;
+}
+
+let fileNo = 0;
+const fileOf = (content: string | Buffer, ext = 'csv') => writeTemp(`f${++fileNo}.${ext}`, content);
+
+describe('complaints import (database)', () => {
+  const t = useTestDb();
+  const clock = fixedClock('2026-11-20T06:00:00Z');
+  const service = () => new ImportService({ db: t.db, clock, audit: new AuditLog(clock) });
+  const run = (file: string, extra: { dryRun?: boolean; sheet?: string } = {}) =>
+    service().importFile({ filePath: file, fileName: 'export.csv', userId: null, ...extra });
+  const complaint = (db: Knex, ref: string) => db('complaints').where({ reference_no: ref }).first();
+
+  it('brings every format quirk into the rows: BOM, CRLF, quoted newlines and quotes, Hindi digits, +91 mobiles, Hindi headers', async () => {
+    const file = fileOf(
+      csvOf(
+        [
+          {
+            reference_no: '४००१८७२५०१२३४५',
+            mobile: '+91 98765-43210',
+            disposed_at: '२०/१०/२०२५ १६:४०',
+            complaint_text: 'पहली पंक्ति\r\nदूसरी "उद्धरण" पंक्ति, अल्पविराम',
+            district: 'जनपद कानपुर नगर',
+            department: 'Revenue Dept.',
+          },
+          {
+            reference_no: '40018725012346',
+            mobile: '09876543211',
+            disposed_at: '2025-10-21',
+            received_at: '01-10-2025 10:15',
+          },
+        ],
+        { headers: HI, eol: '\r\n', bom: true },
+      ),
+    );
+    const s = await run(file);
+    expect(s).to.include({ status: 'done', rowsRead: 2, inserted: 2, rejected: 0 });
+    const a = await complaint(t.db, '40018725012345');
+    expect(a.mobile).to.equal('+919876543210');
+    expect(a.complaint_text).to.equal('पहली पंक्ति\nदूसरी "उद्धरण" पंक्ति, अल्पविराम');
+    expect(a.disposed_at).to.equal('2025-10-20 11:10:00.000'); // 16:40 IST
+    const kanpur = await t.db('districts').where({ code: 'kanpur-nagar' }).first();
+    const revenue = await t.db('departments').where({ code: 'revenue' }).first();
+    expect(a.district_id).to.equal(kanpur.id);
+    expect(a.department_id).to.equal(revenue.id);
+    const officer = await t.db('officers').where({ id: a.officer_id }).first();
+    expect(officer).to.include({ name: 'सुरेश कुमार', designation: 'तहसीलदार' });
+    const b = await complaint(t.db, '40018725012346');
+    expect(b.mobile).to.equal('+919876543211');
+    expect(b.received_at).to.equal('2025-10-01 04:45:00.000');
+  });
+
+  it('reads tab-separated files and XLSX with Excel dates, keeping unknown columns as extra data', async () => {
+    const tsv = fileOf(csvOf([{ reference_no: 'A-1/2025' }], { delimiter: '\t' }));
+    expect(await run(tsv)).to.include({ inserted: 1, rejected: 0 });
+    const xlsx = await writeXlsx(`x${++fileNo}.xlsx`, [
+      { name: 'Other', rows: [['nothing']] },
+      {
+        name: 'Complaints',
+        rows: [
+          [...EN, 'फीडबैक स्थिति'],
+          [
+            40018725099999,
+            'IGRS',
+            new Date(Date.UTC(2025, 9, 1, 10, 15)),
+            null,
+            new Date(Date.UTC(2025, 9, 20, 16, 40)),
+            'राम',
+            9876543210,
+            'पता',
+            'Kanpur Nagar',
+            null,
+            null,
+            null,
+            'राजस्व',
+            null,
+            null,
+            'विषय',
+            'विवरण',
+            'आख्या',
+            'Disposed',
+            'संतुष्ट',
+          ],
+        ],
+      },
+    ]);
+    const s = await run(xlsx, { sheet: 'complaints' });
+    expect(s).to.include({ status: 'done', inserted: 1, rejected: 0 });
+    const c = await complaint(t.db, '40018725099999');
+    expect(c.disposed_at).to.equal('2025-10-20 11:10:00.000');
+    expect(JSON.parse(c.extra)).to.deep.equal({ 'फीडबैक स्थिति': 'संतुष्ट' });
+    expect(c.officer_id).to.equal(null);
+  });
+
+  it('lands good rows and reports each bad row with its row, column and reason', async () => {
+    const file = fileOf(
+      csvOf([
+        { reference_no: '1001' },
+        { reference_no: '1002', disposed_at: '31/02/2025' },
+        { reference_no: '1003', department: 'Ministry of Magic' },
+        { reference_no: '1004', district: 'Gotham' },
+        { reference_no: '1001' },
+        { reference_no: '1005', mobile: '0512 2345678' },
+        { reference_no: '1006', mobile: '' },
+        { reference_no: '1007', officer_designation: '' },
+      ]),
+    );
+    const s = await run(file);
+    expect(s).to.include({ rowsRead: 8, inserted: 4, rejected: 4, warnings: 2 });
+    const errors = await t.db('import_errors').where({ batch_id: s.batchId }).orderBy('row_number');
+    const brief = errors.map((e) => [e.row_number, e.column_name, e.reason_key]);
+    expect(brief).to.deep.include.members([
+      [3, 'Disposal Date', 'import.error.badDate'],
+      [4, 'Department', 'import.error.unknownDepartment'],
+      [5, 'District', 'import.error.unknownDistrict'],
+      [6, 'Reference No', 'import.error.duplicateReference'],
+      [7, 'Mobile No', 'import.warning.notMobile'],
+      [8, 'Mobile No', 'import.warning.missingMobile'],
+    ]);
+    expect((await complaint(t.db, '1005')).mobile).to.equal(null);
+    const refs = (await t.db('complaints').orderBy('reference_no').pluck('reference_no')) as string[];
+    expect(refs).to.deep.equal(['1001', '1005', '1006', '1007']);
+    const officer = await t
+      .db('officers')
+      .where({ id: (await complaint(t.db, '1007')).officer_id })
+      .first();
+    expect(officer.designation).to.equal(DESIGNATION_NOT_GIVEN);
+    const batch = await t.db('import_batches').where({ id: s.batchId }).first();
+    expect(batch).to.include({ status: 'done', rows_read: 8, rows_inserted: 4, rows_rejected: 4 });
+    const audit = await t.db('audit_log').where({ action: 'import.completed' });
+    expect(audit).to.have.length(1);
+    expect(JSON.parse(audit[0].after_state)).to.include({ inserted: 4, rejected: 4 });
+  });
+
+  for (const [name, content, key] of [
+    ['a PDF', Buffer.from('%PDF-1.4\n\u0000\u0001binary'), 'import.error.unknownFormat'],
+    ['an empty file', Buffer.alloc(0), 'import.error.emptyFile'],
+    [
+      'a file without the mobile column',
+      csvLine(EN.filter((h) => h !== 'Mobile No')) + '\n1,2,3\n',
+      'import.error.missingColumns',
+    ],
+  ] as const) {
+    it(`refuses ${name} whole and writes no complaint`, async () => {
+      const s = await run(fileOf(content));
+      expect(s.status).to.equal('refused');
+      expect(s.message!.key).to.equal(key);
+      expect(await t.db('complaints').count({ n: '*' }).first()).to.satisfy(
+        (r: { n: number | string }) => Number(r.n) === 0,
+      );
+      const batch = await t.db('import_batches').where({ id: s.batchId }).first();
+      expect(batch.status).to.equal('refused');
+      if (key === 'import.error.missingColumns') expect(s.message!.params.columns).to.contain('Mobile No');
+    });
+  }
+
+  it('re-importing the same file changes nothing', async () => {
+    const file = tempPath(`synthetic-${++fileNo}.csv`);
+    const made = await writeSyntheticExport(file, { rows: 300, seed: 7, badShare: 0.1 });
+    const first = await run(file);
+    expect(first.inserted).to.be.greaterThan(200);
+    const before = await t.db('complaints').orderBy('id').select('id', 'updated_at', 'content_hash');
+    const second = await run(file);
+    expect(second).to.include({
+      inserted: 0,
+      updated: 0,
+      unchanged: first.inserted + first.updated,
+      rejected: first.rejected,
+    });
+    expect(await t.db('complaints').orderBy('id').select('id', 'updated_at', 'content_hash')).to.deep.equal(
+      before,
+    );
+    expect(made.rows).to.equal(300);
+  });
+
+  it('a newer export updates by reference and keeps a replaced disposal report as history', async () => {
+    await run(
+      fileOf(csvOf([{ reference_no: '2001', disposal_report: 'पुरानी आख्या' }, { reference_no: '2002' }])),
+    );
+    const s = await run(
+      fileOf(
+        csvOf([
+          { reference_no: '2001', disposal_report: 'नई आख्या', disposed_at: '25/10/2025' },
+          { reference_no: '2002', complainant_name: 'नया नाम' },
+        ]),
+      ),
+    );
+    expect(s).to.include({ inserted: 0, updated: 2, unchanged: 0, redisposed: 1 });
+    const a = await complaint(t.db, '2001');
+    expect(a).to.include({ disposal_report: 'नई आख्या', status: 'disposed' });
+    expect(Boolean(a.redisposed)).to.equal(true);
+    const history = await t.db('complaint_report_history').where({ complaint_id: a.id });
+    expect(history).to.have.length(1);
+    expect(history[0]).to.include({ disposal_report: 'पुरानी आख्या', disposed_at: '2025-10-20 11:10:00.000' });
+    const b = await complaint(t.db, '2002');
+    expect(b.complainant_name).to.equal('नया नाम');
+    expect(Boolean(b.redisposed)).to.equal(false);
+  });
+
+  it('a dry run reports the counts and writes no complaint', async () => {
+    const s = await run(
+      fileOf(csvOf([{ reference_no: '3001' }, { reference_no: '3002', district: 'Gotham' }])),
+      { dryRun: true },
+    );
+    expect(s).to.include({ status: 'done', dryRun: true, inserted: 1, rejected: 1 });
+    expect(await t.db('complaints').count({ n: '*' }).first()).to.satisfy(
+      (r: { n: number | string }) => Number(r.n) === 0,
+    );
+  });
+
+  it('writes a synthetic export with every bad kind: good rows land, bad rows are reported', async () => {
+    const file = tempPath(`synthetic-${++fileNo}.csv`);
+    const made = await writeSyntheticExport(file, { rows: 400, seed: 3, badShare: 0.25 });
+    const s = await run(file);
+    const mobileKinds = made.badRows.badMobile + made.badRows.landlineMobile + made.badRows.missingMobile;
+    const badTotal = Object.values(made.badRows).reduce((a, b) => a + b, 0);
+    expect(s.rowsRead).to.equal(400);
+    expect(s.rejected).to.equal(badTotal - mobileKinds);
+    expect(s.warnings).to.equal(mobileKinds);
+    expect(s.inserted).to.equal(400 - s.rejected);
+    expect(fs.existsSync(file)).to.equal(true);
+  });
+});
