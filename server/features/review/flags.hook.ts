@@ -1,6 +1,8 @@
 // Raising a flag on a disposal report when a verdict says it did not hold up, inside the outcome's transaction.
 import type { Knex } from 'knex';
 import { type Clock, nowDb } from '../../shared/dates.js';
+import type { EventBus } from '../../shared/events.js';
+import { AuditLog } from '../audit/audit-log.js';
 
 export interface RecordedOutcome {
   id: number;
@@ -18,11 +20,13 @@ const FLAGGING_VERDICTS: Record<string, string> = {
 /**
  * Called by the call queue right after it inserts an outcome, in the same transaction, so a verdict and its
  * flag exist together or not at all. Idempotent per (session, complaint). Returns the flag id, if one was raised.
+ * Given the event bus, 'flag:raised' is emitted once the caller's transaction commits (never for a rollback).
  */
 export async function raiseFlagForOutcome(
   trx: Knex.Transaction,
   outcome: RecordedOutcome,
   clock: Clock,
+  events?: EventBus,
 ): Promise<number | null> {
   const reason = outcome.verdict ? FLAGGING_VERDICTS[outcome.verdict] : undefined;
   if (!reason) return null;
@@ -31,7 +35,7 @@ export async function raiseFlagForOutcome(
     .first('id')) as { id: number } | undefined;
   if (existing) return existing.id;
   const now = nowDb(clock);
-  const [id] = await trx('report_flags').insert({
+  const [inserted] = await trx('report_flags').insert({
     complaint_id: outcome.complaintId,
     session_id: outcome.sessionId,
     outcome_id: outcome.id,
@@ -42,5 +46,31 @@ export async function raiseFlagForOutcome(
     created_at: now,
     updated_at: now,
   });
-  return id as number;
+  const id = inserted as number;
+  await new AuditLog(clock).record(trx, {
+    userId: outcome.userId,
+    action: 'flag.raised',
+    entity: 'report_flag',
+    entityId: id,
+    after: { complaintId: outcome.complaintId, sessionId: outcome.sessionId, outcomeId: outcome.id, reason },
+  });
+  if (events) {
+    const session = (await trx('feedback_sessions')
+      .where({ id: outcome.sessionId })
+      .first('district_id')) as {
+      district_id: number;
+    };
+    const payload = {
+      flagId: id,
+      sessionId: outcome.sessionId,
+      districtId: session.district_id,
+      complaintId: outcome.complaintId,
+      reason,
+    };
+    trx.executionPromise.then(
+      () => events.emit('flag:raised', payload),
+      () => undefined,
+    );
+  }
+  return id;
 }
