@@ -1,0 +1,12 @@
+// npm run import -- FILE [--sheet NAME] [--dry-run] [--lang en]: imports an IGRS export from the command line.
+import 'dotenv/config';
+import { bootstrap } from '../server/bootstrap.js';
+import { runImportCommand } from '../server/features/complaints/import.cli.js';
+
+const deps = await bootstrap();
+try {
+  const { code } = await runImportCommand(deps, process.argv.slice(2));
+  process.exitCode = code;
+} finally {
+  await deps.db.destroy();
+}
