@@ -32,7 +32,7 @@ export function authRoutes(db: Knex, auth: AuthService, opts: { loginLimit: numb
       title: t(req.lang, 'auth.title'),
       error: errorKey ? t(req.lang, errorKey, params) : null,
       next: typeof req.query.next === 'string' ? req.query.next : (req.body as { next?: string })?.next,
-      demo,
+      demo: demo?.map((a) => ({ ...a, roleLabel: t(req.lang, `role.${a.role}`) })),
     });
   };
 
