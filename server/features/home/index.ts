@@ -4,7 +4,7 @@ import { engineOf, pingDb } from '../../db/knex.js';
 import { asyncHandler, route, type Feature, type NavItem } from '../../shared/http.js';
 import { isAllowed } from '../auth/guard.js';
 import { whereInScope } from '../auth/users.repository.js';
-import { t } from '../../shared/i18n.js';
+import { hasMessage, t } from '../../shared/i18n.js';
 
 export function createHomeFeature(db: Knex, nav: () => NavItem[]): Feature {
   return {
