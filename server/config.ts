@@ -28,6 +28,10 @@ const schema = z.object({
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_CALLER_ID: z.string().optional(),
+  TWILIO_API_BASE_URL: z.string().url().optional(),
+  TELEPHONY_VOICE: z.string().min(1).default('Polly.Aditi'),
+  TELEPHONY_LANGUAGE: z.string().min(2).default('hi-IN'),
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
 });
 
 export type DatabaseConfig =
@@ -48,6 +52,15 @@ export interface Config {
   logLevel: string;
   publicBaseUrl: string | undefined;
   twilio: { accountSid: string; authToken: string; callerId: string } | undefined;
+  telephony: {
+    /** Twilio's REST API elsewhere (a local fake for demos); unset means api.twilio.com. */
+    apiBaseUrl: string | undefined;
+    /** The <Say> voice and language of the IVR and announcements. */
+    voice: string;
+    language: string;
+    /** Days a call recording is kept before it is deleted at Twilio. */
+    recordingRetentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -115,5 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     twilio: twilioOn
       ? { accountSid: e.TWILIO_ACCOUNT_SID!, authToken: e.TWILIO_AUTH_TOKEN!, callerId: e.TWILIO_CALLER_ID! }
       : undefined,
+    telephony: {
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+      voice: e.TELEPHONY_VOICE,
+      language: e.TELEPHONY_LANGUAGE,
+      recordingRetentionDays: e.RECORDING_RETENTION_DAYS,
+    },
   };
 }

@@ -1,7 +1,150 @@
-// The telephony feature: its routes, navigation and sockets, wired from the app's dependencies.
+// The telephony feature: Twilio's signed webhooks, the console's Call button, IVR runs and recording playback.
+import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import type { Feature } from '../../shared/http.js';
+import { asyncHandler, parseInput, route, type Feature, type Role } from '../../shared/http.js';
+import { t, type Lang } from '../../shared/i18n.js';
+import { createTelephony, type Telephony } from './telephony.js';
+import { TelephonyService, type AttemptView } from './telephony.service.js';
+import { createSpeak, type VoiceSettings } from './twiml.js';
+import { telephonyWebhookRoutes } from './webhook.routes.js';
 
-export function createTelephonyFeature(_deps: AppDeps): Feature {
-  return { name: 'telephony', routes: [] };
+export { dialControl, telephonyMode } from './dial-control.js';
+
+/** The retention job's interval: recordings past their period go within a few hours. */
+const RETENTION_SWEEP_MS = 6 * 60 * 60 * 1000;
+
+const callers: Role[] = ['caller', 'session_officer', 'supervisor', 'admin'];
+const supervisors: Role[] = ['supervisor', 'admin'];
+
+const idParam = z.coerce.number().int().positive();
+const ivrRun = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+export function telephonyVoice(deps: Pick<AppDeps, 'config'>): VoiceSettings {
+  return { voice: deps.config.telephony.voice, language: deps.config.telephony.language };
+}
+
+/** The adapter from config: manual dialling unless the Twilio account, caller ID and public address are set. */
+export function telephonyFromConfig(deps: Pick<AppDeps, 'config'>): Telephony {
+  const { config } = deps;
+  return createTelephony({
+    twilio: config.twilio,
+    publicBaseUrl: config.publicBaseUrl,
+    apiBaseUrl: config.telephony.apiBaseUrl,
+    voice: telephonyVoice(deps),
+    speak: speakFor(config.telephony.language),
+  });
+}
+
+export function createTelephonyService(
+  deps: AppDeps,
+  telephony = telephonyFromConfig(deps),
+): TelephonyService {
+  return new TelephonyService({
+    db: deps.db,
+    clock: deps.clock,
+    events: deps.events,
+    audit: deps.audit,
+    logger: deps.logger,
+    telephony,
+    recordingRetentionDays: deps.config.telephony.recordingRetentionDays,
+  });
+}
+
+export function createTelephonyFeature(deps: AppDeps): Feature {
+  const service = createTelephonyService(deps);
+  const { config } = deps;
+
+  const webhooks =
+    config.twilio && config.publicBaseUrl
+      ? telephonyWebhookRoutes({
+          authToken: config.twilio.authToken,
+          publicBaseUrl: config.publicBaseUrl,
+          voice: telephonyVoice(deps),
+          speak: speakFor(config.telephony.language),
+          handlers: service,
+          onRefused: (refusal) => deps.logger.warn(refusal, 'Twilio webhook refused'),
+          onError: (error) => deps.logger.error({ err: error }, 'keypad answer not stored'),
+        })
+      : [];
+
+  const viewFor = (attempt: AttemptView, lang: Lang) => ({
+    ...attempt,
+    stateLabel: attempt.state ? t(lang, `telephony.state.${attempt.state}`) : null,
+    errorMessage: attempt.error ? t(lang, attempt.error.key, attempt.error.params) : null,
+  });
+
+  let sweep: NodeJS.Timeout | undefined;
+  if (service.mode === 'twilio' && config.env !== 'test') {
+    sweep = setInterval(() => {
+      service
+        .deleteExpiredRecordings()
+        .catch((error: unknown) => deps.logger.error({ err: error }, 'recording retention sweep failed'));
+    }, RETENTION_SWEEP_MS);
+    sweep.unref();
+  }
+
+  return {
+    name: 'telephony',
+    routes: [
+      // ---- Twilio's webhooks (signed, no session or CSRF)
+      ...webhooks,
+      // ---- The console's Call button
+      route(
+        'post',
+        '/api/telephony/tasks/:taskId/call',
+        callers,
+        'json',
+        asyncHandler(async (req, res) => {
+          const attempt = await service.startBridgeCall(req.user!, parseInput(idParam, req.params.taskId));
+          res.status(201).json({ data: viewFor(attempt, req.lang) });
+        }),
+      ),
+      route(
+        'get',
+        '/api/telephony/attempts/:attemptId',
+        'signed-in',
+        'json',
+        asyncHandler(async (req, res) => {
+          const attempt = await service.attemptView(req.user!, parseInput(idParam, req.params.attemptId));
+          res.json({ data: viewFor(attempt, req.lang) });
+        }),
+      ),
+      // ---- Supervisors: IVR runs and recordings
+      route(
+        'post',
+        '/api/telephony/sessions/:sessionId/ivr',
+        supervisors,
+        'json',
+        asyncHandler(async (req, res) => {
+          const { limit } = parseInput(ivrRun, req.body ?? {});
+          const run = await service.startIvrCalls(
+            req.user!,
+            parseInput(idParam, req.params.sessionId),
+            limit,
+          );
+          res.json({ data: { ...run, message: t(req.lang, 'telephony.ivr.startedSummary', run) } });
+        }),
+      ),
+      route(
+        'get',
+        '/telephony/attempts/:attemptId/audio',
+        supervisors,
+        'file',
+        asyncHandler(async (req, res) => {
+          const audio = await service.recordingAudio(req.user!, parseInput(idParam, req.params.attemptId));
+          res.set('Cache-Control', 'private, no-store');
+          res.type(audio.contentType).send(audio.body);
+        }),
+      ),
+    ],
+    async close() {
+      if (sweep) clearInterval(sweep);
+    },
+  };
+}
+
+/** What Twilio says, from the catalogue of the voice's language (Hindi unless the voice speaks English). */
+function speakFor(language: string) {
+  const lang: Lang = language.toLowerCase().startsWith('en') ? 'en' : 'hi';
+  return createSpeak((key, params) => t(lang, key, params));
 }

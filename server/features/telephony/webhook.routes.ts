@@ -1,5 +1,6 @@
 // Twilio's webhooks: signature check, parameters read into plain reports, handed to whoever keeps the attempts.
 import express, { type Request, type RequestHandler } from 'express';
+import { route, type RouteDef } from '../../shared/http.js';
 import { z } from 'zod';
 import {
   ivrChoiceFromDigits,
@@ -87,13 +88,14 @@ const recordingForm = z.object({
 const ivrAnswerForm = z.object({ CallSid: sid('CA'), Digits: z.string().max(20).default('') });
 
 /**
- * Mount before session and CSRF middleware: Twilio carries no cookie or token, only its signature.
- * Status and recording callbacks answer 204; the TwiML routes answer text/xml.
+ * Each webhook's path with its handlers, the signature check first. Status and recording callbacks
+ * answer 204; the TwiML routes answer text/xml.
  */
-export function telephonyWebhookRouter(options: TelephonyWebhookOptions): express.Router {
+function signedWebhooks(
+  options: TelephonyWebhookOptions,
+): Array<{ path: string; handlers: RequestHandler[] }> {
   const { handlers, voice, speak } = options;
   const signed = verifyTwilioSignature(options);
-  const router = express.Router();
 
   const legStatus =
     (leg: CallLegReport['leg']): RequestHandler =>
@@ -162,14 +164,32 @@ export function telephonyWebhookRouter(options: TelephonyWebhookOptions): expres
     res.type('text/xml').send(consentTwiml({ voice, speak }));
   };
 
-  // ---- Call progress
-  router.post(webhookPaths.callerStatus, signed, legStatus('caller'));
-  router.post(webhookPaths.complainantStatus, signed, legStatus('complainant'));
-  router.post(webhookPaths.recording, signed, recording);
-  // ---- TwiML
-  router.post(webhookPaths.ivrAnswer, signed, ivrAnswer);
-  router.post(webhookPaths.consent, signed, consent);
+  return [
+    // ---- Call progress
+    { path: webhookPaths.callerStatus, handlers: [signed, legStatus('caller')] },
+    { path: webhookPaths.complainantStatus, handlers: [signed, legStatus('complainant')] },
+    { path: webhookPaths.recording, handlers: [signed, recording] },
+    // ---- TwiML
+    { path: webhookPaths.ivrAnswer, handlers: [signed, ivrAnswer] },
+    { path: webhookPaths.consent, handlers: [signed, consent] },
+  ];
+}
+
+/** The webhooks as a standalone router (mounted before any session or CSRF middleware). */
+export function telephonyWebhookRouter(options: TelephonyWebhookOptions): express.Router {
+  const router = express.Router();
+  for (const webhook of signedWebhooks(options)) router.post(webhook.path, ...webhook.handlers);
   return router;
+}
+
+/**
+ * The webhooks as rows of the app's route table: public, and exempt from CSRF because Twilio carries
+ * no cookie or token, only its signature, which every handler list checks first.
+ */
+export function telephonyWebhookRoutes(options: TelephonyWebhookOptions): RouteDef[] {
+  return signedWebhooks(options).map((webhook) =>
+    route('post', webhook.path, 'public', 'json', webhook.handlers, { skipCsrf: true }),
+  );
 }
 
 function attemptIdOf(req: Request): string {

@@ -1,0 +1,53 @@
+// Builders for telephony tests: a session with one call task, held by a caller or waiting in the pool.
+import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
+import { toDbTime } from '../../server/shared/dates.js';
+import { aComplaint, districtId } from './builders.js';
+
+export interface CallTaskSpec {
+  /** The caller holding the task under a live lease; unset leaves it queued in the session's pool. */
+  heldBy?: number;
+  recordCalls?: boolean;
+  mobile?: string;
+  now?: DateTime;
+}
+
+export async function aCallTask(
+  db: Knex,
+  spec: CallTaskSpec = {},
+): Promise<{ taskId: number; sessionId: number; complaintId: number; referenceNo: string; mobile: string }> {
+  const now = spec.now ?? DateTime.utc();
+  const at = toDbTime(now);
+  const mobile = spec.mobile ?? '+919812345678';
+  const complaint = await aComplaint(db, { mobile, department: 'revenue' });
+  const [sessionId] = await db('feedback_sessions').insert({
+    title: 'फीडबैक सत्र',
+    district_id: await districtId(db),
+    session_date: now.toISODate(),
+    mode: spec.heldBy ? 'officers' : 'pool',
+    status: 'active',
+    record_calls: spec.recordCalls ?? false,
+    frame_filter: '{}',
+    design: '{}',
+    created_at: at,
+    updated_at: at,
+  });
+  const [taskId] = await db('call_tasks').insert({
+    session_id: sessionId,
+    complaint_id: complaint.id,
+    assigned_user_id: spec.heldBy ?? null,
+    status: spec.heldBy ? 'claimed' : 'queued',
+    due_at: toDbTime(now.minus({ minutes: 1 })),
+    lease_user_id: spec.heldBy ?? null,
+    lease_expires_at: spec.heldBy ? toDbTime(now.plus({ minutes: 15 })) : null,
+    created_at: at,
+    updated_at: at,
+  });
+  return {
+    taskId: Number(taskId),
+    sessionId: Number(sessionId),
+    complaintId: complaint.id,
+    referenceNo: complaint.referenceNo,
+    mobile,
+  };
+}
