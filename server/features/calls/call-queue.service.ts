@@ -1,0 +1,276 @@
+// The call queue: claiming the next task atomically under a lease, and what a caller sees of their own queue.
+import type { Knex } from 'knex';
+import type { Db } from '../../db/knex.js';
+import { lockSkippingLocked } from '../../db/locking.js';
+import { type Clock, fromDbTime, istDay, toDbTime } from '../../shared/dates.js';
+import type { EventBus } from '../../shared/events.js';
+import { getSetting } from '../../shared/settings.js';
+import {
+  type CallingHours,
+  DEFAULT_QUEUE_SETTINGS,
+  type QueueSettings,
+  withinCallingHours,
+} from './calling-hours.js';
+
+export interface TaskRow {
+  id: number;
+  session_id: number;
+  complaint_id: number;
+  assigned_user_id: number | null;
+  status: string;
+  priority: number;
+  due_at: string;
+  is_callback: number | boolean;
+  lease_user_id: number | null;
+  lease_expires_at: string | null;
+  attempts: number;
+  last_disposition: string | null;
+  current_attempt_id: number | null;
+}
+
+export type ClaimResult =
+  | { task: TaskRow; resumed: boolean; districtId: number }
+  /** none: nothing due for you; outsideHours: tasks wait but no district you call is open now. */
+  | { task: null; reason: 'none' | 'outsideHours' };
+
+export async function queueSettings(db: Knex): Promise<QueueSettings> {
+  const stored = await getSetting<Partial<QueueSettings>>(db, 'calls.queue', {});
+  return { ...DEFAULT_QUEUE_SETTINGS, ...stored };
+}
+
+interface SessionRow {
+  id: number;
+  district_id: number;
+  settings: string;
+  pooled: number;
+}
+
+/** The sessions a user may take tasks from, and whether their pool is open to them. */
+async function sessionsFor(db: Knex, userId: number): Promise<SessionRow[]> {
+  const rows = (await db('feedback_sessions as s')
+    .join('districts as d', 'd.id', 's.district_id')
+    .whereNot('s.status', 'closed')
+    .where((q) =>
+      q
+        .whereIn('s.id', db('session_callers').select('session_id').where({ user_id: userId }))
+        .orWhereIn(
+          's.id',
+          db('call_tasks')
+            .select('session_id')
+            .where({ assigned_user_id: userId })
+            .whereIn('status', ['queued', 'claimed']),
+        ),
+    )
+    .select(
+      's.id',
+      's.district_id',
+      'd.settings',
+      db.raw(
+        'exists (select 1 from session_callers sc where sc.session_id = s.id and sc.user_id = ?) as pooled',
+        [userId],
+      ),
+    )) as SessionRow[];
+  return rows;
+}
+
+function districtHours(settingsJson: string, fallback: CallingHours): CallingHours {
+  try {
+    const parsed = JSON.parse(settingsJson || '{}') as { callingHours?: CallingHours };
+    return parsed.callingHours ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** InnoDB may pick a transaction as a deadlock victim under heavy concurrency; the whole transaction is safe to rerun. */
+export async function retryOnDeadlock<T>(work: () => Promise<T>, tries = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= tries || (code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT')) throw err;
+    }
+  }
+}
+
+export class CallQueue {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly events: EventBus,
+  ) {}
+
+  /**
+   * Claims the next task for a caller, atomically: on MySQL/MariaDB the row is taken with FOR UPDATE SKIP
+   * LOCKED, so concurrent claimers each get a different row without waiting; on SQLite the write
+   * transaction is the only writer. A task whose lease has run out counts as queued again. A caller
+   * holding a live lease gets that task back instead of a second one.
+   * Order: due call-backs first, then priority, then the time the task fell due.
+   */
+  async claimNextTask(userId: number): Promise<ClaimResult> {
+    const now = this.clock.now();
+    const nowText = toDbTime(now);
+    const settings = await queueSettings(this.db);
+    const sessions = await sessionsFor(this.db, userId);
+    const holidays = new Set(
+      (
+        (await this.db('district_holidays')
+          .where({ day: istDay(now) })
+          .whereIn(
+            'district_id',
+            sessions.map((s) => s.district_id),
+          )
+          .select('district_id')) as Array<{ district_id: number }>
+      ).map((h) => h.district_id),
+    );
+    const open = sessions.filter(
+      (s) =>
+        !holidays.has(s.district_id) &&
+        withinCallingHours(now, districtHours(s.settings, settings.callingHours)),
+    );
+    if (open.length === 0) return { task: null, reason: sessions.length ? 'outsideHours' : 'none' };
+    const pooled = open.filter((s) => Boolean(s.pooled)).map((s) => s.id);
+    const openIds = open.map((s) => s.id);
+
+    const result = await retryOnDeadlock(() =>
+      this.db.transaction(async (trx) => {
+        const held = (await trx('call_tasks')
+          .where({ lease_user_id: userId, status: 'claimed' })
+          .where('lease_expires_at', '>', nowText)
+          .first()) as TaskRow | undefined;
+        if (held) return { task: held, resumed: true };
+
+        const candidate = (await lockSkippingLocked(
+          trx,
+          trx('call_tasks')
+            .whereIn('session_id', openIds)
+            .where((q) => {
+              q.where('assigned_user_id', userId);
+              if (pooled.length)
+                q.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', pooled));
+            })
+            .where((q) =>
+              q
+                .where((d) => d.where('status', 'queued').where('due_at', '<=', nowText))
+                .orWhere((l) => l.where('status', 'claimed').where('lease_expires_at', '<=', nowText)),
+            )
+            .orderBy([
+              { column: 'is_callback', order: 'desc' },
+              { column: 'priority', order: 'desc' },
+              { column: 'due_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ])
+            .first(),
+        )) as TaskRow | undefined;
+        if (!candidate) return null;
+
+        if (candidate.status === 'claimed' && candidate.current_attempt_id) {
+          // The previous holder's lease ran out mid-call: close their attempt so the record stays true.
+          await trx('call_attempts')
+            .where({ id: candidate.current_attempt_id })
+            .whereNull('ended_at')
+            .update({ ended_at: nowText, error_key: 'calls.error.leaseExpired' });
+        }
+        const [attemptId] = await trx('call_attempts').insert({
+          task_id: candidate.id,
+          user_id: userId,
+          channel: 'manual',
+          started_at: nowText,
+        });
+        const claimed = {
+          status: 'claimed',
+          lease_user_id: userId,
+          lease_expires_at: toDbTime(now.plus({ minutes: settings.leaseMinutes })),
+          current_attempt_id: attemptId as number,
+          updated_at: nowText,
+        };
+        await trx('call_tasks').where({ id: candidate.id }).update(claimed);
+        return { task: { ...candidate, ...claimed }, resumed: false };
+      }),
+    );
+    if (!result) return { task: null, reason: 'none' };
+    const districtId = open.find((s) => s.id === result.task.session_id)!.district_id;
+    if (!result.resumed) {
+      this.events.emit('task:changed', {
+        taskId: result.task.id,
+        sessionId: result.task.session_id,
+        districtId,
+        status: 'claimed',
+        userId,
+      });
+    }
+    return { ...result, districtId };
+  }
+
+  /** The lease a caller holds on a task, or why they do not hold it. */
+  leaseState(task: TaskRow, userId: number): 'held' | 'expired' | 'other' {
+    const expires = fromDbTime(task.lease_expires_at);
+    if (task.status !== 'claimed' || task.lease_user_id !== userId) {
+      return 'other';
+    }
+    return expires && expires > this.clock.now() ? 'held' : 'expired';
+  }
+
+  /** "My calls": what a caller has done, holds and has waiting, across the sessions they call for. */
+  async myCalls(userId: number): Promise<MyCalls> {
+    const nowText = toDbTime(this.clock.now());
+    const sessions = await sessionsFor(this.db, userId);
+    const sessionIds = sessions.map((s) => s.id);
+    const mine = this.db('call_tasks').where((q) => {
+      q.where('assigned_user_id', userId).orWhere('lease_user_id', userId);
+    });
+    const tasks = (await mine
+      .clone()
+      .select('id', 'status', 'due_at', 'is_callback', 'lease_user_id', 'lease_expires_at')) as Array<
+      Pick<TaskRow, 'id' | 'status' | 'due_at' | 'is_callback' | 'lease_user_id' | 'lease_expires_at'>
+    >;
+    const doneByMe = (await this.db('outcomes')
+      .where({ user_id: userId, is_current: true })
+      .whereNull('corrects_outcome_id')
+      .countDistinct({ n: 'task_id' })
+      .first()) as { n: number | string };
+    const assigned = tasks.filter((t) => t.status !== 'cancelled' && t.status !== 'replaced');
+    const callbacks = (await this.db('call_tasks')
+      .where({ status: 'queued' })
+      .where('is_callback', true)
+      .where((q) => {
+        q.where('assigned_user_id', userId);
+        if (sessionIds.length)
+          q.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', sessionIds));
+      })
+      .orderBy('due_at')
+      .limit(10)
+      .select('id', 'due_at')) as Array<{ id: number; due_at: string }>;
+    const waiting = (await this.db('call_tasks')
+      .where({ status: 'queued' })
+      .where('due_at', '<=', nowText)
+      .where((q) => {
+        q.where('assigned_user_id', userId);
+        if (sessionIds.length)
+          q.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', sessionIds));
+      })
+      .count({ n: '*' })
+      .first()) as { n: number | string };
+    const held = tasks.find(
+      (t) => t.status === 'claimed' && t.lease_user_id === userId && t.lease_expires_at! > nowText,
+    );
+    return {
+      assigned: assigned.filter((t) => t.status !== 'cancelled').length,
+      done: Number(doneByMe.n),
+      waiting: Number(waiting.n),
+      heldTaskId: held?.id ?? null,
+      callbacks: callbacks.map((c) => ({ taskId: c.id, dueAt: c.due_at })),
+    };
+  }
+}
+
+export interface MyCalls {
+  /** Tasks assigned to this caller (officers mode); 0 in a pool. */
+  assigned: number;
+  done: number;
+  /** Tasks due now that this caller could claim. */
+  waiting: number;
+  heldTaskId: number | null;
+  callbacks: Array<{ taskId: number; dueAt: string }>;
+}
