@@ -5,8 +5,10 @@ import { toDbTime } from '../../server/shared/dates.js';
 import { aComplaint, districtId } from './builders.js';
 
 export interface CallTaskSpec {
-  /** The caller holding the task under a live lease; unset leaves it queued in the session's pool. */
+  /** The caller holding the task under a live lease, with the attempt the claim opened, as claimNextTask leaves it. */
   heldBy?: number;
+  /** Queued for this caller (officers mode), for a test that claims it through the queue. */
+  queuedFor?: number;
   recordCalls?: boolean;
   mobile?: string;
   now?: DateTime;
@@ -24,7 +26,7 @@ export async function aCallTask(
     title: 'फीडबैक सत्र',
     district_id: await districtId(db),
     session_date: now.toISODate(),
-    mode: spec.heldBy ? 'officers' : 'pool',
+    mode: spec.heldBy || spec.queuedFor ? 'officers' : 'pool',
     status: 'active',
     record_calls: spec.recordCalls ?? false,
     frame_filter: '{}',
@@ -35,7 +37,7 @@ export async function aCallTask(
   const [taskId] = await db('call_tasks').insert({
     session_id: sessionId,
     complaint_id: complaint.id,
-    assigned_user_id: spec.heldBy ?? null,
+    assigned_user_id: spec.heldBy ?? spec.queuedFor ?? null,
     status: spec.heldBy ? 'claimed' : 'queued',
     due_at: toDbTime(now.minus({ minutes: 1 })),
     lease_user_id: spec.heldBy ?? null,
@@ -43,6 +45,15 @@ export async function aCallTask(
     created_at: at,
     updated_at: at,
   });
+  if (spec.heldBy) {
+    const [attemptId] = await db('call_attempts').insert({
+      task_id: taskId,
+      user_id: spec.heldBy,
+      channel: 'manual',
+      started_at: at,
+    });
+    await db('call_tasks').where({ id: taskId }).update({ current_attempt_id: attemptId });
+  }
   return {
     taskId: Number(taskId),
     sessionId: Number(sessionId),

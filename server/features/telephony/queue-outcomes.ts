@@ -1,19 +1,15 @@
 // What a call placed by Twilio does to the queue: a keypad answer becomes an outcome, no answer a retry.
 //
-// Stand-in until the calls feature exposes recordOutcome and its retry rule: this is the ONE place telephony
-// changes call_tasks and outcomes, so switching to the calls service is a change to this file only.
+// The rules are the calls feature's (dispositions, attempts, retry timing); this file applies them inside the
+// webhook's own transaction, for outcomes no signed-in caller submits (the IVR, and no answer on a bridge).
+// It mirrors OutcomesService.recordOutcome's writes; when calls exposes an in-transaction recorder that takes
+// a null user, this file becomes a call to it.
 import type { Knex } from 'knex';
-import { DateTime } from 'luxon';
-import { type Clock, nowDb, toDbTime } from '../../shared/dates.js';
+import { type Clock, fromDbTime, toDbTime } from '../../shared/dates.js';
+import { queueSettings } from '../calls/call-queue.service.js';
+import { nextAttemptAt } from '../calls/calling-hours.js';
+import { dispositionOf } from '../calls/dispositions.js';
 import { raiseFlagForOutcome } from '../review/flags.hook.js';
-
-/** The queue's defaults (issue 6): 3 attempts in all, at least 2 hours apart. */
-export const retryDefaults = { maxAttempts: 3, hoursApart: 2 };
-
-/** Dispositions after which the complainant is tried again, up to the last attempt. */
-const retryableDispositions = new Set(['no_answer', 'busy', 'not_reachable']);
-/** Dispositions that end the task at once as unreachable. */
-const endingDispositions = new Set(['not_in_service']);
 
 export interface TelephonyDisposition {
   taskId: number;
@@ -22,8 +18,8 @@ export interface TelephonyDisposition {
   complaintId: number;
   /** The caller of a bridge; null for the IVR. */
   userId: number | null;
+  /** A code from the calls feature's dispositions. */
   disposition: string;
-  aaporCode: string;
   verdict: string | null;
   /** Hand the complainant to a person: the task returns to the pool as a call-back due now. */
   needsHumanCall: boolean;
@@ -32,97 +28,106 @@ export interface TelephonyDisposition {
 }
 
 export interface QueueChange {
-  outcomeId: number | null;
+  outcomeId: number;
   taskStatus: string;
   flagId: number | null;
+  disposition: string;
+  verdict: string | null;
+  userId: number | null;
 }
 
-/** Applies an automatic disposition to the attempt, the task and (with a verdict) the outcomes, inside trx. */
+/** Applies an automatic disposition to the attempt, the task and the outcomes, inside trx. */
 export async function recordTelephonyDisposition(
   trx: Knex.Transaction,
   clock: Clock,
   input: TelephonyDisposition,
 ): Promise<QueueChange> {
+  const disposition = dispositionOf(input.disposition);
+  if (!disposition) throw new Error(`telephony: unknown disposition ${input.disposition}`);
   const now = clock.now();
+  const nowText = toDbTime(now);
+  const task = (await trx('call_tasks').where({ id: input.taskId }).first('attempts', 'due_at')) as {
+    attempts: number;
+    due_at: string;
+  };
+  const settings = await queueSettings(trx);
+  const attempts = Number(task.attempts) + 1;
+
   await trx('call_attempts')
     .where({ id: input.attemptId })
-    .update({ disposition: input.disposition, aapor_code: input.aaporCode });
+    .update({ disposition: disposition.code, aapor_code: disposition.aapor });
 
-  const task = (await trx('call_tasks').where({ id: input.taskId }).first('attempts')) as
-    { attempts: number } | undefined;
-  if (!task) return { outcomeId: null, taskStatus: 'missing', flagId: null };
-  const attempts = Number(task.attempts) + 1;
-  const released = {
+  let status = 'done';
+  let dueAt = task.due_at;
+  let isCallback = false;
+  if (input.needsHumanCall) {
+    status = 'queued';
+    dueAt = nowText;
+    isCallback = true;
+  } else if (disposition.effect === 'retry') {
+    if (attempts >= settings.maxAttempts) {
+      status = 'unreachable';
+    } else {
+      const tried = (await trx('call_attempts')
+        .where({ task_id: input.taskId })
+        .whereNotNull('disposition')
+        .pluck('started_at')) as string[];
+      status = 'queued';
+      dueAt = toDbTime(nextAttemptAt(now, [...tried.map((t) => fromDbTime(t)!), now], settings));
+    }
+  } else if (disposition.effect === 'unreachable') {
+    status = 'unreachable';
+  }
+
+  await trx('outcomes').where({ task_id: input.taskId, is_current: true }).update({ is_current: false });
+  const [id] = await trx('outcomes').insert({
+    task_id: input.taskId,
+    attempt_id: input.attemptId,
+    complaint_id: input.complaintId,
+    session_id: input.sessionId,
+    user_id: input.userId,
+    disposition: disposition.code,
+    aapor_code: disposition.aapor,
+    verdict: input.verdict,
+    answers: JSON.stringify(input.answers ?? {}),
+    remarks: null,
+    // One outcome per attempt, however often Twilio retries the webhook.
+    idempotency_key: `telephony-attempt-${input.attemptId}`,
+    is_current: true,
+    created_at: nowText,
+  });
+  const outcomeId = Number(id);
+
+  await trx('call_tasks').where({ id: input.taskId }).update({
+    status,
+    due_at: dueAt,
+    is_callback: isCallback,
     attempts,
-    last_disposition: input.disposition,
+    last_disposition: disposition.code,
     lease_user_id: null,
     lease_expires_at: null,
-    updated_at: toDbTime(now),
-  };
-
-  let taskStatus: string;
-  let outcomeId: number | null = null;
-  let flagId: number | null = null;
-  if (input.verdict) {
-    taskStatus = 'done';
-    const [id] = await trx('outcomes').insert({
-      task_id: input.taskId,
-      attempt_id: input.attemptId,
-      complaint_id: input.complaintId,
-      session_id: input.sessionId,
-      user_id: input.userId,
-      verdict: input.verdict,
-      answers: JSON.stringify(input.answers ?? {}),
-      remarks: null,
-      // One outcome per attempt, however often Twilio retries the webhook.
-      idempotency_key: `telephony-attempt-${input.attemptId}`,
-      is_current: true,
-      created_at: nowDb(clock),
-    });
-    outcomeId = Number(id);
-    flagId = await raiseFlagForOutcome(
-      trx,
-      {
-        id: outcomeId,
-        sessionId: input.sessionId,
-        complaintId: input.complaintId,
-        userId: input.userId,
-        verdict: input.verdict,
-      },
-      clock,
-    );
-    await trx('call_tasks')
-      .where({ id: input.taskId })
-      .update({ ...released, status: taskStatus });
-  } else if (input.needsHumanCall) {
-    taskStatus = 'queued';
-    await trx('call_tasks')
-      .where({ id: input.taskId })
-      .update({ ...released, status: taskStatus, is_callback: true, due_at: toDbTime(now) });
-  } else if (endingDispositions.has(input.disposition)) {
-    taskStatus = 'unreachable';
-    await trx('call_tasks')
-      .where({ id: input.taskId })
-      .update({ ...released, status: taskStatus });
-  } else if (retryableDispositions.has(input.disposition)) {
-    const last = attempts >= retryDefaults.maxAttempts;
-    taskStatus = last ? 'unreachable' : 'queued';
-    await trx('call_tasks')
-      .where({ id: input.taskId })
-      .update({
-        ...released,
-        status: taskStatus,
-        due_at: toDbTime(last ? now : nextTryAfter(now)),
-      });
-  } else {
-    taskStatus = 'queued';
-    await trx('call_tasks')
-      .where({ id: input.taskId })
-      .update({ ...released, status: taskStatus });
+    updated_at: nowText,
+  });
+  if (disposition.contact) {
+    await trx('complaints').where({ id: input.complaintId }).update({ last_verified_at: nowText });
   }
-  return { outcomeId, taskStatus, flagId };
-}
-
-function nextTryAfter(now: DateTime): DateTime {
-  return now.plus({ hours: retryDefaults.hoursApart });
+  const flagId = await raiseFlagForOutcome(
+    trx,
+    {
+      id: outcomeId,
+      sessionId: input.sessionId,
+      complaintId: input.complaintId,
+      userId: input.userId,
+      verdict: input.verdict,
+    },
+    clock,
+  );
+  return {
+    outcomeId,
+    taskStatus: status,
+    flagId,
+    disposition: disposition.code,
+    verdict: input.verdict,
+    userId: input.userId,
+  };
 }

@@ -66,6 +66,7 @@ interface TaskContext {
   leaseUserId: number | null;
   leaseExpiresAt: string | null;
   assignedUserId: number | null;
+  currentAttemptId: number | null;
   mobile: string | null;
   referenceNo: string;
   departmentId: number;
@@ -84,12 +85,6 @@ export interface AttemptView {
   disposition: string | null;
   error: { key: string; params: Record<string, string | number> } | null;
 }
-
-const aapor = {
-  complete: '1.1',
-  callback_requested: '2.21',
-  other: '2.30',
-} as const;
 
 /** Refusals about one complainant's number; the IVR run goes on with the next task. */
 const complainantRefusals = new Set([
@@ -125,19 +120,18 @@ export class TelephonyService implements TelephonyWebhookHandlers {
       if (task.status !== 'claimed' || task.leaseUserId !== user.id || !leaseLive) {
         throw conflict('telephony.error.taskNotHeld');
       }
+      // A second press while the first call rings or talks; a call whose callbacks never came stops counting.
       const open = (await trx('call_attempts')
         .where({ task_id: taskId, channel: 'bridge' })
         .whereNull('ended_at')
+        .where((q) =>
+          q
+            .where('call_status', 'connected')
+            .orWhere('started_at', '>', toDbTime(clock.now().minus({ minutes: 2 }))),
+        )
         .first('id')) as { id: number } | undefined;
       if (open) throw conflict('telephony.error.callInProgress');
-      const [id] = await trx('call_attempts').insert({
-        task_id: taskId,
-        user_id: user.id,
-        channel: 'bridge',
-        started_at: nowDb(clock),
-        call_status: 'ringing_caller',
-      });
-      const attemptId = Number(id);
+      const attemptId = await openBridgeAttempt(trx, task, user.id, nowDb(clock));
       await this.deps.audit.record(trx, {
         userId: user.id,
         action: 'telephony.bridge.start',
@@ -228,7 +222,6 @@ export class TelephonyService implements TelephonyWebhookHandlers {
         queue = await recordTelephonyDisposition(trx, clock, {
           ...dispositionTarget(task, attemptId, row.user_id),
           disposition: prefill.code,
-          aaporCode: prefill.aapor,
           verdict: null,
           needsHumanCall: false,
         });
@@ -238,7 +231,6 @@ export class TelephonyService implements TelephonyWebhookHandlers {
         queue = await recordTelephonyDisposition(trx, clock, {
           ...dispositionTarget(task, attemptId, null),
           disposition: outcome.disposition,
-          aaporCode: aapor[outcome.disposition],
           verdict: null,
           needsHumanCall: true,
         });
@@ -256,7 +248,7 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     if (!applied) return;
     // A leg's status can move without changing what the board shows (the caller hanging up after the end).
     if (applied.stateChanged) this.emitAttempt(applied.task, attemptId, applied.state);
-    if (applied.queue) this.emitQueueChange(applied.task, applied.queue, null);
+    if (applied.queue) this.emitQueueChange(applied.task, applied.queue);
   }
 
   /** A finished recording: kept once, with its length; Twilio's retry of the same recording changes nothing. */
@@ -297,7 +289,6 @@ export class TelephonyService implements TelephonyWebhookHandlers {
       const queue = await recordTelephonyDisposition(trx, clock, {
         ...dispositionTarget(task, attemptId, null),
         disposition: outcome.disposition,
-        aaporCode: aapor[outcome.disposition],
         verdict: outcome.verdict,
         needsHumanCall: outcome.needsHumanCall,
         answers: { ivrKey: report.digits },
@@ -309,9 +300,9 @@ export class TelephonyService implements TelephonyWebhookHandlers {
         entityId: attemptId,
         after: { digits: report.digits, choice: report.choice, task: queue.taskStatus },
       });
-      return { task, queue, verdict: outcome.verdict, disposition: outcome.disposition };
+      return { task, queue };
     });
-    if (applied) this.emitQueueChange(applied.task, applied.queue, applied);
+    if (applied) this.emitQueueChange(applied.task, applied.queue);
   }
 
   // ---- The IVR ------------------------------------------------------------------------------
@@ -405,6 +396,7 @@ export class TelephonyService implements TelephonyWebhookHandlers {
         call_status: 'dialling',
       });
       const attemptId = Number(id);
+      await trx('call_tasks').where({ id: candidate.id }).update({ current_attempt_id: attemptId });
       await this.deps.audit.record(trx, {
         userId: startedBy,
         action: 'telephony.ivr.start',
@@ -508,35 +500,66 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     });
   }
 
-  private emitQueueChange(
-    task: TaskContext,
-    queue: QueueChange,
-    outcome: { verdict: string | null; disposition: string } | null,
-  ): void {
+  private emitQueueChange(task: TaskContext, queue: QueueChange): void {
     const { events, clock } = this.deps;
+    events.emit('outcome:recorded', {
+      outcomeId: queue.outcomeId,
+      taskId: task.taskId,
+      sessionId: task.sessionId,
+      districtId: task.districtId,
+      complaintId: task.complaintId,
+      referenceNo: task.referenceNo,
+      departmentId: task.departmentId,
+      userId: queue.userId,
+      verdict: queue.verdict,
+      disposition: queue.disposition,
+      at: nowDb(clock),
+    });
     events.emit('task:changed', {
       taskId: task.taskId,
       sessionId: task.sessionId,
       districtId: task.districtId,
       status: queue.taskStatus,
-      userId: null,
+      userId: queue.userId,
     });
-    if (queue.outcomeId !== null && outcome) {
-      events.emit('outcome:recorded', {
-        outcomeId: queue.outcomeId,
-        taskId: task.taskId,
-        sessionId: task.sessionId,
-        districtId: task.districtId,
-        complaintId: task.complaintId,
-        referenceNo: task.referenceNo,
-        departmentId: task.departmentId,
-        userId: null,
-        verdict: outcome.verdict,
-        disposition: outcome.disposition,
-        at: nowDb(clock),
-      });
+  }
+}
+
+/**
+ * The bridge's attempt is the one the claim opened (calls' current attempt), so the outcome the caller
+ * records afterwards lands on it; pressing Call again after a failed try opens a fresh one.
+ */
+async function openBridgeAttempt(
+  trx: Knex.Transaction,
+  task: TaskContext,
+  userId: number,
+  now: string,
+): Promise<number> {
+  const bridge = { channel: 'bridge', call_status: 'ringing_caller' };
+  if (task.currentAttemptId !== null) {
+    const current = (await trx('call_attempts').where({ id: task.currentAttemptId }).first()) as
+      AttemptRow | undefined;
+    const unused =
+      current &&
+      current.user_id === userId &&
+      current.call_sid === null &&
+      current.disposition === null &&
+      current.call_status === null;
+    if (unused) {
+      await trx('call_attempts').where({ id: current.id }).update(bridge);
+      return current.id;
     }
   }
+  const [id] = await trx('call_attempts').insert({
+    task_id: task.taskId,
+    user_id: userId,
+    started_at: now,
+    ...bridge,
+  });
+  await trx('call_tasks')
+    .where({ id: task.taskId })
+    .update({ current_attempt_id: Number(id) });
+  return Number(id);
 }
 
 async function lockAttempt(trx: Knex.Transaction, attemptId: number): Promise<AttemptRow | undefined> {
@@ -575,6 +598,7 @@ async function taskContext(db: Knex, taskId: number): Promise<TaskContext | null
       't.lease_user_id',
       't.lease_expires_at',
       't.assigned_user_id',
+      't.current_attempt_id',
       'c.mobile',
       'c.reference_no',
       'c.department_id',
@@ -591,6 +615,7 @@ async function taskContext(db: Knex, taskId: number): Promise<TaskContext | null
     leaseUserId: row.lease_user_id === null ? null : Number(row.lease_user_id),
     leaseExpiresAt: dbTimeText(row.lease_expires_at),
     assignedUserId: row.assigned_user_id === null ? null : Number(row.assigned_user_id),
+    currentAttemptId: row.current_attempt_id === null ? null : Number(row.current_attempt_id),
     mobile: (row.mobile as string | null) ?? null,
     referenceNo: String(row.reference_no),
     departmentId: Number(row.department_id),

@@ -6,6 +6,8 @@ import type { RunningServer } from '../../../server/http-server.js';
 import type { DomainEvents } from '../../../server/shared/events.js';
 import { t as translate } from '../../../server/shared/i18n.js';
 import { startServer } from '../../../server/http-server.js';
+import { CallQueue } from '../../../server/features/calls/call-queue.service.js';
+import { fixedClock } from '../../../server/shared/dates.js';
 import { createTelephonyService } from '../../../server/features/telephony/index.js';
 import { spellOut } from '../../../server/features/telephony/twiml.js';
 import { testDeps, TestClient } from '../../helpers/app.js';
@@ -38,7 +40,9 @@ describe('telephony through the app (fake Twilio)', () => {
   async function start(fakeCallerIds = [officeCallerId]) {
     fake = await FakeTwilio.start({ callerIds: fakeCallerIds });
     const port = await freePort();
+    // 11:30 in Kanpur on a working day: inside the queue's calling hours.
     deps = testDeps(t.db, {
+      clock: fixedClock('2026-11-23T06:00:00Z'),
       config: {
         publicBaseUrl: `http://127.0.0.1:${port}`,
         twilio: { accountSid: fake.accountSid, authToken: fake.authToken, callerId: officeCallerId },
@@ -81,12 +85,16 @@ describe('telephony through the app (fake Twilio)', () => {
 
     it('rings the caller, bridges to the complainant, and puts every state on the attempt and the board', async () => {
       const { caller, client } = await aSignedInCaller();
-      const task = await aCallTask(t.db, { heldBy: caller.id });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), queuedFor: caller.id });
+      const claim = await new CallQueue(t.db, deps.clock, deps.events).claimNextTask(caller.id);
+      expect(claim.task?.id).to.equal(task.taskId);
 
       const placed = await client.post(`/api/telephony/tasks/${task.taskId}/call`);
       expect(placed.status).to.equal(201);
       expect(placed.text).not.to.include(task.mobile.slice(-10));
       const { attemptId } = placed.json().data;
+      // The bridge is the attempt the claim opened, so the outcome the caller records lands on it.
+      expect(attemptId).to.equal(claim.task!.current_attempt_id);
 
       const [call] = fake.createdCalls();
       expect([call!.to, call!.from]).to.deep.equal([callerPhone, officeCallerId]);
@@ -125,7 +133,7 @@ describe('telephony through the app (fake Twilio)', () => {
 
     it('refuses forged and unsigned webhooks with 403 and changes nothing', async () => {
       const { caller, client } = await aSignedInCaller();
-      const task = await aCallTask(t.db, { heldBy: caller.id });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
       const { attemptId } = (await client.post(`/api/telephony/tasks/${task.taskId}/call`)).json().data;
       const [call] = fake.createdCalls();
       const before = await attemptRow(attemptId);
@@ -148,7 +156,7 @@ describe('telephony through the app (fake Twilio)', () => {
 
     it('applies a callback Twilio sends twice only once', async () => {
       const { caller, client } = await aSignedInCaller();
-      const task = await aCallTask(t.db, { heldBy: caller.id });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
       const { attemptId } = (await client.post(`/api/telephony/tasks/${task.taskId}/call`)).json().data;
       const [call] = fake.createdCalls();
       const [ringing] = await fake.progressCall(call!.sid, ['ringing']);
@@ -176,7 +184,7 @@ describe('telephony through the app (fake Twilio)', () => {
 
     it('turns no answer into the retry rule without the caller typing anything', async () => {
       const { caller, client } = await aSignedInCaller();
-      const task = await aCallTask(t.db, { heldBy: caller.id });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
       const { attemptId } = (await client.post(`/api/telephony/tasks/${task.taskId}/call`)).json().data;
       const [call] = fake.createdCalls();
       await fake.progressCall(call!.sid, ['initiated', 'ringing', 'in-progress']);
@@ -194,12 +202,19 @@ describe('telephony through the app (fake Twilio)', () => {
         lease_user_id: null,
       });
       expect(after.due_at > after.updated_at).to.equal(true);
+      const [outcome] = await t.db('outcomes').where({ task_id: task.taskId });
+      expect(outcome).to.include({
+        disposition: 'no_answer',
+        aapor_code: '3.13',
+        attempt_id: attemptId,
+        user_id: caller.id,
+      });
       expect(events.some((e) => e.name === 'task:changed')).to.equal(true);
     });
 
     it('says so on the attempt when the caller does not pick up, and keeps the task with them', async () => {
       const { caller, client } = await aSignedInCaller();
-      const task = await aCallTask(t.db, { heldBy: caller.id });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
       const { attemptId } = (await client.post(`/api/telephony/tasks/${task.taskId}/call`)).json().data;
       await fake.progressCall(fake.createdCalls()[0]!.sid, ['initiated', 'ringing', 'no-answer']);
       const seen = (await client.get(`/api/telephony/attempts/${attemptId}`)).json().data;
@@ -213,7 +228,7 @@ describe('telephony through the app (fake Twilio)', () => {
     it('refuses a call for a task the caller does not hold', async () => {
       const { client } = await aSignedInCaller();
       const other = await aUser(t.db, { role: 'caller' });
-      const task = await aCallTask(t.db, { heldBy: other.id });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: other.id });
       const refused = await client.post(`/api/telephony/tasks/${task.taskId}/call`);
       expect(refused.status).to.equal(409);
       expect(refused.json().error.key).to.equal('telephony.error.taskNotHeld');
@@ -222,7 +237,7 @@ describe('telephony through the app (fake Twilio)', () => {
 
     it('plays a recording to supervisors only, and deletes it after the retention period', async () => {
       const { caller, client } = await aSignedInCaller();
-      const task = await aCallTask(t.db, { heldBy: caller.id, recordCalls: true });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id, recordCalls: true });
       const { attemptId } = (await client.post(`/api/telephony/tasks/${task.taskId}/call`)).json().data;
       const [call] = fake.createdCalls();
       await fake.progressCall(call!.sid, ['initiated', 'ringing', 'in-progress']);
@@ -259,7 +274,7 @@ describe('telephony through the app (fake Twilio)', () => {
 
     it('puts a translated reason on the attempt and the screen, and the task is not lost', async () => {
       const { caller, client } = await aSignedInCaller();
-      const task = await aCallTask(t.db, { heldBy: caller.id });
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
       const refused = await client.post(`/api/telephony/tasks/${task.taskId}/call`);
       expect(refused.status).to.equal(502);
       expect(refused.json().error).to.include({
@@ -286,7 +301,7 @@ describe('telephony through the app (fake Twilio)', () => {
     beforeEach(() => start());
 
     async function anIvrRun() {
-      const task = await aCallTask(t.db);
+      const task = await aCallTask(t.db, { now: deps.clock.now() });
       const boss = await aUser(t.db, { role: 'supervisor', districts: ['kanpur-nagar'] });
       const supervisor = await new TestClient(server.url).signIn(boss.username, boss.password);
       const run = await supervisor.post(`/api/telephony/sessions/${task.sessionId}/ivr`, { limit: 10 });
@@ -340,11 +355,12 @@ describe('telephony through the app (fake Twilio)', () => {
       });
       const row = await t.db('call_tasks').where({ id: task.taskId }).first('is_callback');
       expect(Boolean(row.is_callback)).to.equal(true);
-      expect(await t.db('outcomes').where({ task_id: task.taskId })).to.have.length(0);
+      const outcomes = await t.db('outcomes').where({ task_id: task.taskId });
+      expect(outcomes.map((o) => [o.disposition, o.verdict])).to.deep.equal([['callback_requested', null]]);
     });
 
     it('follows the retry rule when the complainant does not answer', async () => {
-      const task = await aCallTask(t.db);
+      const task = await aCallTask(t.db, { now: deps.clock.now() });
       const service = createTelephonyService(deps);
       expect(await service.startIvrCalls(null, task.sessionId)).to.deep.equal({ started: 1, refused: 0 });
       await fake.progressCall(fake.createdCalls()[0]!.sid, ['initiated', 'ringing', 'no-answer']);
