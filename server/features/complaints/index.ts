@@ -1,7 +1,19 @@
-// The complaints feature: its routes, navigation and sockets, wired from the app's dependencies.
+// The complaints feature: import of IGRS exports, the complaints list and detail pages.
 import type { AppDeps } from '../../deps.js';
 import type { Feature } from '../../shared/http.js';
+import { BROWSERS, complaintsRoutes } from './complaints.routes.js';
+import { importRoutes } from './import.routes.js';
+import { ImportService } from './import.service.js';
 
-export function createComplaintsFeature(_deps: AppDeps): Feature {
-  return { name: 'complaints', routes: [] };
+export function createComplaintsFeature(deps: AppDeps): Feature {
+  const importer = new ImportService({ db: deps.db, clock: deps.clock, audit: deps.audit });
+  return {
+    name: 'complaints',
+    // The import pages first: /complaints/import must not be read as a complaint id.
+    routes: [...importRoutes(deps.db, importer, deps.logger), ...complaintsRoutes(deps.db)],
+    nav: [
+      { href: '/complaints', labelKey: 'nav.complaints', allow: BROWSERS },
+      { href: '/complaints/import', labelKey: 'nav.import', allow: ['supervisor', 'admin'] },
+    ],
+  };
 }
