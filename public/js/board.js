@@ -212,7 +212,13 @@
     if (event.name === 'outcome:recorded') {
       if (!alreadyCounted) {
         const key = verdictCount[p.verdict];
-        if (key) snapshot.counts[key] += 1;
+        const calledBefore = snapshot.feed.some((f) => f.taskId === p.taskId);
+        if (key) {
+          snapshot.counts[key] += 1;
+          // A verdict ends the task; the snapshot that follows corrects any guess made here.
+          snapshot.counts.remaining = Math.max(0, snapshot.counts.remaining - 1);
+        }
+        if (!calledBefore) snapshot.counts.called += 1;
         snapshot.feed.unshift({
           outcomeId: p.outcomeId,
           taskId: p.taskId,
@@ -235,7 +241,10 @@
           dept.satisfiedShare = dept.satisfied / dept.done;
         }
         const caller = snapshot.callers.find((c) => c.userId === p.userId);
-        if (caller) caller.lastOutcome = { verdict: p.verdict, referenceNo: p.referenceNo, at: p.at };
+        if (caller) {
+          caller.lastOutcome = { verdict: p.verdict, referenceNo: p.referenceNo, at: p.at };
+          if (key) caller.done += 1;
+        }
       }
     } else if (event.name === 'caller:state') {
       const caller = snapshot.callers.find((c) => c.userId === p.userId);
