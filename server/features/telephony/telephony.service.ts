@@ -243,11 +243,14 @@ export class TelephonyService implements TelephonyWebhookHandlers {
         before: { [field]: row[field], state: row.call_status },
         after: { [field]: report.status, state, ...(queue && { task: queue.taskStatus }) },
       });
-      return { task, state, stateChanged: state !== row.call_status, queue };
+      return { task, state, stateChanged: state !== row.call_status, queue, userId: row.user_id };
     });
     if (!applied) return;
     // A leg's status can move without changing what the board shows (the caller hanging up after the end).
-    if (applied.stateChanged) this.emitAttempt(applied.task, attemptId, applied.state);
+    if (applied.stateChanged) {
+      this.emitAttempt(applied.task, attemptId, applied.state);
+      if (applied.userId !== null) this.emitCallerState(applied.task, applied.userId, applied.state);
+    }
     if (applied.queue) this.emitQueueChange(applied.task, applied.queue);
   }
 
@@ -497,6 +500,18 @@ export class TelephonyService implements TelephonyWebhookHandlers {
       sessionId: task.sessionId,
       districtId: task.districtId,
       callStatus,
+    });
+  }
+
+  /** The board's caller tile follows their bridge: dialling, on the call, then writing up the outcome. */
+  private emitCallerState(task: TaskContext, userId: number, state: CallState): void {
+    const callerState =
+      state === 'connected' ? 'on-call' : isTerminalState(state) ? 'wrapping-up' : 'dialling';
+    this.deps.events.emit('caller:state', {
+      sessionId: task.sessionId,
+      districtId: task.districtId,
+      userId,
+      state: callerState,
     });
   }
 

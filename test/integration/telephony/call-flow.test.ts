@@ -55,7 +55,7 @@ describe('telephony through the app (fake Twilio)', () => {
       },
     });
     events = [];
-    for (const name of ['attempt:updated', 'task:changed', 'outcome:recorded'] as const) {
+    for (const name of ['attempt:updated', 'task:changed', 'outcome:recorded', 'caller:state'] as const) {
       deps.events.on(name, (payload) => events.push({ name, payload }));
     }
     server = await startServer(deps, port, '127.0.0.1');
@@ -121,6 +121,11 @@ describe('telephony through the app (fake Twilio)', () => {
         taskId: task.taskId,
         sessionId: task.sessionId,
       });
+
+      const callerStates = events
+        .filter((e) => e.name === 'caller:state')
+        .map((e) => (e.payload as { state: string; userId: number }).state);
+      expect(callerStates).to.deep.equal(['dialling', 'dialling', 'on-call', 'wrapping-up']);
 
       const seen = await client.get(`/api/telephony/attempts/${attemptId}`);
       expect(seen.json().data).to.include({ state: 'ended', finished: true, stateLabel: 'Call ended' });
@@ -357,6 +362,21 @@ describe('telephony through the app (fake Twilio)', () => {
       expect(Boolean(row.is_callback)).to.equal(true);
       const outcomes = await t.db('outcomes').where({ task_id: task.taskId });
       expect(outcomes.map((o) => [o.disposition, o.verdict])).to.deep.equal([['callback_requested', null]]);
+    });
+
+    it('hands a task Twilio will not call back to the queue for a person, and goes on with the next', async () => {
+      const bad = await aCallTask(t.db, { now: deps.clock.now(), mobile: '12345' });
+      const service = createTelephonyService(deps);
+      expect(await service.startIvrCalls(null, bad.sessionId)).to.deep.equal({ started: 0, refused: 1 });
+      const task = await t.db('call_tasks').where({ id: bad.taskId }).first();
+      expect(task).to.include({ status: 'queued', lease_expires_at: null });
+      expect(Boolean(task.is_callback)).to.equal(true);
+      expect(
+        await t.db('call_attempts').where({ task_id: bad.taskId }).first('error_key', 'call_status'),
+      ).to.deep.equal({
+        error_key: 'telephony.error.complainantPhoneInvalid',
+        call_status: 'not_placed',
+      });
     });
 
     it('follows the retry rule when the complainant does not answer', async () => {
