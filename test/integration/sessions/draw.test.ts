@@ -18,6 +18,7 @@ import {
 import { moveTask } from '../../../server/features/sessions/allocation.service.js';
 import { replaceFromReserve } from '../../../server/features/sessions/replacement.js';
 import { AppError } from '../../../server/shared/errors.js';
+import { reportDrawVerification } from '../../../server/features/sessions/verify-report.js';
 import type { Knex } from 'knex';
 
 const clock = fixedClock('2026-11-22T06:00:00Z');
@@ -173,6 +174,13 @@ describe('sessions: draw, freeze, allocate, verify', function () {
     const verdict = await verifyStoredDraw(t.db, first.drawId);
     expect(verdict.confirmed).to.equal(false);
     expect(verdict.mismatches.map((m) => m.what)).to.include('frameHash');
+
+    // What `npm run sample:verify -- DRAW` prints and exits with.
+    const lines: string[] = [];
+    expect(await reportDrawVerification(t.db, first.drawId, (l) => lines.push(l))).to.equal(1);
+    expect(lines[0]).to.equal(`draw ${first.drawId}: REFUTED`);
+    expect(lines.some((l) => l.startsWith('  mismatch frameHash'))).to.equal(true);
+    expect(await reportDrawVerification(t.db, second.drawId, () => undefined)).to.equal(0);
   });
 
   it('refuses bad input with a message key and leaves no rows behind', async () => {
