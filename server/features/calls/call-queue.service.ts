@@ -82,6 +82,9 @@ function districtHours(settingsJson: string, fallback: CallingHours): CallingHou
   }
 }
 
+/** How many of the best tasks a claim tries to lock, one by one, before reading the queue again. */
+const CANDIDATE_WINDOW = 20;
+
 /** InnoDB may pick a transaction as a deadlock victim under heavy concurrency; the whole transaction is safe to rerun. */
 export async function retryOnDeadlock<T>(work: () => Promise<T>, tries = 4): Promise<T> {
   for (let i = 1; ; i++) {
@@ -141,28 +144,40 @@ export class CallQueue {
           .first()) as TaskRow | undefined;
         if (held) return { task: held, resumed: true };
 
-        const candidate = (await lockSkippingLocked(
-          trx,
-          trx('call_tasks')
-            .whereIn('session_id', openIds)
-            .where((q) => {
-              q.where('assigned_user_id', userId);
+        const claimable = (q: Knex.QueryBuilder) =>
+          q
+            .where((w) => {
+              w.where('assigned_user_id', userId);
               if (pooled.length)
-                q.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', pooled));
+                w.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', pooled));
             })
-            .where((q) =>
-              q
+            .where((w) =>
+              w
                 .where((d) => d.where('status', 'queued').where('due_at', '<=', nowText))
                 .orWhere((l) => l.where('status', 'claimed').where('lease_expires_at', '<=', nowText)),
-            )
+            );
+        // First the best few candidates, read without locks; then each is locked by its primary key alone.
+        // A single ordered FOR UPDATE would make InnoDB lock every row it sorts, and claimers would starve each other.
+        let candidate: TaskRow | undefined;
+        for (let round = 0; round < 5 && !candidate; round++) {
+          const ids = (await claimable(trx('call_tasks').whereIn('session_id', openIds))
             .orderBy([
               { column: 'is_callback', order: 'desc' },
               { column: 'priority', order: 'desc' },
               { column: 'due_at', order: 'asc' },
               { column: 'id', order: 'asc' },
             ])
-            .first(),
-        )) as TaskRow | undefined;
+            .limit(CANDIDATE_WINDOW)
+            .pluck('id')) as number[];
+          if (ids.length === 0) break;
+          for (const id of ids) {
+            candidate = (await lockSkippingLocked(
+              trx,
+              claimable(trx('call_tasks').where({ id })).first(),
+            )) as TaskRow | undefined;
+            if (candidate) break;
+          }
+        }
         if (!candidate) return null;
 
         if (candidate.status === 'claimed' && candidate.current_attempt_id) {
@@ -225,10 +240,12 @@ export class CallQueue {
       .select('id', 'status', 'due_at', 'is_callback', 'lease_user_id', 'lease_expires_at')) as Array<
       Pick<TaskRow, 'id' | 'status' | 'due_at' | 'is_callback' | 'lease_user_id' | 'lease_expires_at'>
     >;
-    const doneByMe = (await this.db('outcomes')
-      .where({ user_id: userId, is_current: true })
-      .whereNull('corrects_outcome_id')
-      .countDistinct({ n: 'task_id' })
+    // Done means finished for good: a retry or a call-back still waiting is not done.
+    const doneByMe = (await this.db('outcomes as o')
+      .join('call_tasks as t', 't.id', 'o.task_id')
+      .where({ 'o.user_id': userId, 'o.is_current': true })
+      .whereIn('t.status', ['done', 'unreachable', 'replaced'])
+      .countDistinct({ n: 'o.task_id' })
       .first()) as { n: number | string };
     const assigned = tasks.filter((t) => t.status !== 'cancelled' && t.status !== 'replaced');
     const callbacks = (await this.db('call_tasks')
