@@ -3,9 +3,12 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { asyncHandler, parseInput, route, type Feature, type Role } from '../../shared/http.js';
 import { t, type Lang } from '../../shared/i18n.js';
+import { getSetting } from '../../shared/settings.js';
+import { nowDb } from '../../shared/dates.js';
 import { createTelephony, type Telephony } from './telephony.js';
 import { TelephonyService, type AttemptView } from './telephony.service.js';
-import { createSpeak, type VoiceSettings } from './twiml.js';
+import { SPEECH_SETTING, SpeechTexts, speechOverridesInput } from './speech-texts.js';
+import { speechKeys, type Speak, type VoiceSettings } from './twiml.js';
 import { telephonyWebhookRoutes } from './webhook.routes.js';
 
 export { dialControl, telephonyMode } from './dial-control.js';
@@ -24,20 +27,20 @@ export function telephonyVoice(deps: Pick<AppDeps, 'config'>): VoiceSettings {
 }
 
 /** The adapter from config: manual dialling unless the Twilio account, caller ID and public address are set. */
-export function telephonyFromConfig(deps: Pick<AppDeps, 'config'>): Telephony {
+export function telephonyFromConfig(deps: Pick<AppDeps, 'config'>, speak: Speak): Telephony {
   const { config } = deps;
   return createTelephony({
     twilio: config.twilio,
     publicBaseUrl: config.publicBaseUrl,
     apiBaseUrl: config.telephony.apiBaseUrl,
     voice: telephonyVoice(deps),
-    speak: speakFor(config.telephony.language),
+    speak,
   });
 }
 
 export function createTelephonyService(
   deps: AppDeps,
-  telephony = telephonyFromConfig(deps),
+  speech = new SpeechTexts(deps.db, deps.config.telephony.language),
 ): TelephonyService {
   return new TelephonyService({
     db: deps.db,
@@ -45,13 +48,15 @@ export function createTelephonyService(
     events: deps.events,
     audit: deps.audit,
     logger: deps.logger,
-    telephony,
+    telephony: telephonyFromConfig(deps, speech.speak),
+    speech,
     recordingRetentionDays: deps.config.telephony.recordingRetentionDays,
   });
 }
 
 export function createTelephonyFeature(deps: AppDeps): Feature {
-  const service = createTelephonyService(deps);
+  const speech = new SpeechTexts(deps.db, deps.config.telephony.language);
+  const service = createTelephonyService(deps, speech);
   const { config } = deps;
 
   const webhooks =
@@ -60,7 +65,7 @@ export function createTelephonyFeature(deps: AppDeps): Feature {
           authToken: config.twilio.authToken,
           publicBaseUrl: config.publicBaseUrl,
           voice: telephonyVoice(deps),
-          speak: speakFor(config.telephony.language),
+          speak: speech.speak,
           handlers: service,
           onRefused: (refusal) => deps.logger.warn(refusal, 'Twilio webhook refused'),
           onError: (error) => deps.logger.error({ err: error }, 'keypad answer not stored'),
@@ -136,15 +141,51 @@ export function createTelephonyFeature(deps: AppDeps): Feature {
           res.type(audio.contentType).send(audio.body);
         }),
       ),
+      // ---- The words Twilio speaks (catalogue texts an office may replace)
+      route(
+        'get',
+        '/api/telephony/speech',
+        ['admin'],
+        'json',
+        asyncHandler(async (_req, res) => {
+          const overrides = await getSetting<Record<string, string>>(deps.db, SPEECH_SETTING, {});
+          const texts = speechKeys.map((key) => ({
+            key,
+            catalogue: t(speech.lang, key),
+            override: overrides[key] ?? null,
+          }));
+          res.json({ data: { language: speech.lang, texts } });
+        }),
+      ),
+      route(
+        'put',
+        '/api/telephony/speech',
+        ['admin'],
+        'json',
+        asyncHandler(async (req, res) => {
+          const texts = parseInput(speechOverridesInput, req.body?.texts);
+          await deps.db.transaction(async (trx) => {
+            const before = await getSetting<Record<string, string>>(trx, SPEECH_SETTING, {});
+            await trx('settings')
+              .insert({ key: SPEECH_SETTING, value: JSON.stringify(texts), updated_at: nowDb(deps.clock) })
+              .onConflict('key')
+              .merge(['value', 'updated_at']);
+            await deps.audit.record(trx, {
+              userId: req.user!.id,
+              action: 'telephony.speech.changed',
+              entity: 'setting',
+              entityId: SPEECH_SETTING,
+              before,
+              after: texts,
+            });
+          });
+          await speech.refresh();
+          res.json({ data: { texts } });
+        }),
+      ),
     ],
     async close() {
       if (sweep) clearInterval(sweep);
     },
   };
-}
-
-/** What Twilio says, from the catalogue of the voice's language (Hindi unless the voice speaks English). */
-function speakFor(language: string) {
-  const lang: Lang = language.toLowerCase().startsWith('en') ? 'en' : 'hi';
-  return createSpeak((key, params) => t(lang, key, params));
 }

@@ -35,6 +35,8 @@ export interface TelephonyServiceDeps {
   audit: AuditLog;
   logger: Logger;
   telephony: Telephony;
+  /** The office's texts for Twilio to speak, re-read before calls are placed. */
+  speech?: { refresh(): Promise<void> };
   recordingRetentionDays: number;
   /** How long an IVR call holds its task before the queue's lease expiry returns it. */
   ivrLeaseMinutes?: number;
@@ -143,6 +145,7 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     });
 
     try {
+      await this.deps.speech?.refresh();
       const placed = await telephony.startBridgeCall({
         callerPhone: user.phone ?? '',
         complainantPhone: task.mobile ?? '',
@@ -326,6 +329,7 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     if (!session || (user && !canSeeDistrict(user, session.district_id))) {
       throw notFound('telephony.error.sessionNotFound');
     }
+    await this.deps.speech?.refresh();
     let started = 0;
     let refused = 0;
     for (let i = 0; i < limit; i++) {

@@ -349,6 +349,30 @@ describe('telephony through the app (fake Twilio)', () => {
       expect(events.filter((e) => e.name === 'outcome:recorded')).to.have.length(1);
     });
 
+    it("speaks the office's own texts once an administrator sets them", async () => {
+      const admin = await aUser(t.db, { role: 'admin', districts: 'all' });
+      const client = await new TestClient(server.url).signIn(admin.username, admin.password);
+      const prompt = 'राम राम। संदर्भ {reference}, विभाग {department}। संतुष्ट हों तो 1 दबाएँ, असंतुष्ट हों तो 2।';
+      const unknownKey = await client.request('PUT', '/api/telephony/speech', {
+        texts: { 'no.such.key': 'x' },
+      });
+      expect(unknownKey.status).to.equal(400);
+      const saved = await client.request('PUT', '/api/telephony/speech', {
+        texts: { 'telephony.ivr.prompt': prompt },
+      });
+      expect(saved.status).to.equal(200);
+      const listed = (await client.get('/api/telephony/speech')).json().data.texts as Array<{
+        key: string;
+        override: string | null;
+      }>;
+      expect(listed.find((x) => x.key === 'telephony.ivr.prompt')!.override).to.equal(prompt);
+
+      const { task, callSid } = await anIvrRun();
+      const twiml = await fake.twimlFor(callSid);
+      expect(twiml).to.include(`राम राम। संदर्भ ${spellOut(task.referenceNo)}, विभाग`);
+      expect(await t.db('audit_log').where({ action: 'telephony.speech.changed' })).to.have.length(1);
+    });
+
     it('queues a call-back by a person when the complainant presses 3', async () => {
       const { task, callSid } = await anIvrRun();
       await fake.pressKeys(callSid, '3');
