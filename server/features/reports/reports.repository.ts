@@ -87,7 +87,7 @@ export async function attemptCodesByCase(db: Knex, sessionId: number): Promise<A
   const attempts = (await db('call_attempts as a')
     .join('call_tasks as t', 't.id', 'a.task_id')
     .where({ 't.session_id': sessionId })
-    .whereNotNull('a.ended_at')
+    .whereNotNull('a.aapor_code')
     .orderBy('a.id')
     .select('a.task_id as taskId', 'a.aapor_code as code')) as Array<{ taskId: number; code: string | null }>;
   const byTask = new Map<number, Array<string | null>>(tasks.map((t) => [Number(t.id), []]));

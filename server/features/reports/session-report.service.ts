@@ -183,7 +183,15 @@ export class SessionReportService {
         ),
       user,
       's.district_id',
-    )) as Array<{ id: number; title: string; sessionDate: string; status: string; districtId: number }>;
+    )) as Array<{
+      id: number;
+      title: string;
+      sessionDate: string;
+      status: string;
+      districtId: number;
+      districtHi: string;
+      districtEn: string;
+    }>;
   }
 
   /** Satisfied share per department across the district's sessions, oldest first, for the trends chart. */

@@ -132,15 +132,13 @@ export class ReviewService {
     const districtId = await db.transaction(async (trx) => {
       const [flag, session] = await this.openFlag(trx, user, flagId);
       const now = nowDb(clock);
-      await trx('report_flags')
-        .where({ id: flag.id })
-        .update({
-          status: 'upheld',
-          note: note.trim(),
-          decided_by: user.id,
-          decided_at: now,
-          updated_at: now,
-        });
+      await trx('report_flags').where({ id: flag.id }).update({
+        status: 'upheld',
+        note: note.trim(),
+        decided_by: user.id,
+        decided_at: now,
+        updated_at: now,
+      });
       await audit.record(trx, {
         userId: user.id,
         action: 'report.upheld',
