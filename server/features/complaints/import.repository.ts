@@ -139,13 +139,40 @@ export async function findExistingComplaints(trx: Knex, references: string[]): P
     .select('id', 'reference_no', 'content_hash', 'disposal_report', 'disposed_at', 'redisposed');
 }
 
+/**
+ * One multi-row INSERT … VALUES for many rows, written by hand: knex writes SQLite's multi-row insert
+ * as a UNION ALL of SELECTs, which SQLite caps at 500 terms and which is slower.
+ */
+async function insertMany(
+  trx: Knex,
+  table: string,
+  rows: Record<string, unknown>[],
+  onConflict: { target: string[]; update: readonly string[] | 'nothing' },
+): Promise<void> {
+  if (rows.length === 0) return;
+  const mysql = engineOf(trx) === 'mysql';
+  const q = (name: string) => (mysql ? `\`${name}\`` : `"${name}"`);
+  const columns = Object.keys(rows[0]!);
+  const tuple = `(${columns.map(() => '?').join(',')})`;
+  const bindings: unknown[] = [];
+  for (const row of rows) {
+    for (const c of columns) {
+      const v = row[c];
+      bindings.push(typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null));
+    }
+  }
+  let sql = `INSERT ${mysql && onConflict.update === 'nothing' ? 'IGNORE ' : ''}INTO ${q(table)} (${columns.map(q).join(',')}) VALUES ${rows.map(() => tuple).join(',')}`;
+  if (onConflict.update !== 'nothing') {
+    sql += mysql
+      ? ` ON DUPLICATE KEY UPDATE ${onConflict.update.map((c) => `${q(c)}=VALUES(${q(c)})`).join(',')}`
+      : ` ON CONFLICT (${onConflict.target.map(q).join(',')}) DO UPDATE SET ${onConflict.update.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
+  } else if (!mysql) sql += ` ON CONFLICT (${onConflict.target.map(q).join(',')}) DO NOTHING`;
+  await trx.raw(sql, bindings as Knex.RawBinding[]);
+}
+
 /** One multi-row INSERT … ON CONFLICT(reference_no) DO UPDATE for new and changed complaints alike. */
 export async function upsertComplaints(trx: Knex, rows: ComplaintWrite[]): Promise<void> {
-  if (rows.length === 0) return;
-  await trx('complaints')
-    .insert(rows)
-    .onConflict('reference_no')
-    .merge([...MERGED_COLUMNS]);
+  await insertMany(trx, 'complaints', rows, { target: ['reference_no'], update: MERGED_COLUMNS });
 }
 
 export async function insertReportHistory(
@@ -176,15 +203,23 @@ export async function findOrCreateOfficers(
 ): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   if (keys.length === 0) return found;
-  await trx('officers')
-    .insert(keys.map((k) => ({ ...k, created_at: now, updated_at: now })))
-    .onConflict(['district_id', 'department_id', 'name', 'designation'])
-    .ignore();
+  for (let i = 0; i < keys.length; i += 1000) {
+    await insertMany(
+      trx,
+      'officers',
+      keys.slice(i, i + 1000).map((k) => ({ ...k, created_at: now, updated_at: now })),
+      { target: ['district_id', 'department_id', 'name', 'designation'], update: 'nothing' },
+    );
+  }
   const names = [...new Set(keys.map((k) => k.name))];
-  const rows = (await trx('officers')
-    .whereIn('name', names)
-    .select('id', 'district_id', 'department_id', 'name', 'designation')) as (OfficerKey & { id: number })[];
-  for (const r of rows) found.set(officerKey(r), r.id);
+  for (let i = 0; i < names.length; i += 1000) {
+    const rows = (await trx('officers')
+      .whereIn('name', names.slice(i, i + 1000))
+      .select('id', 'district_id', 'department_id', 'name', 'designation')) as (OfficerKey & {
+      id: number;
+    })[];
+    for (const r of rows) found.set(officerKey(r), r.id);
+  }
   return found;
 }
 
