@@ -230,6 +230,21 @@ describe('telephony through the app (fake Twilio)', () => {
       });
     });
 
+    it('says to press Call again when Twilio is rate limiting, and the next press goes through', async () => {
+      const { caller, client } = await aSignedInCaller();
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
+      fake.rateLimitNext(10);
+      const limited = await client.post(`/api/telephony/tasks/${task.taskId}/call`);
+      expect(limited.status).to.equal(503);
+      expect(limited.json().error.message).to.equal(translate('en', 'telephony.error.rateLimited'));
+      fake.rateLimitNext(0);
+      const again = await client.post(`/api/telephony/tasks/${task.taskId}/call`);
+      expect(again.status).to.equal(201);
+      expect(fake.createdCalls()).to.have.length(1);
+      const attempts = await t.db('call_attempts').where({ task_id: task.taskId }).orderBy('id');
+      expect(attempts.map((a) => a.call_status)).to.deep.equal(['not_placed', 'ringing_caller']);
+    });
+
     it('refuses a call for a task the caller does not hold', async () => {
       const { client } = await aSignedInCaller();
       const other = await aUser(t.db, { role: 'caller' });
