@@ -52,3 +52,10 @@ export function fillPath(route: Pick<RouteDef, 'path'>, world: World, targetUser
   });
   return { path: filled.join('/'), districtBound, unresolved };
 }
+
+/** Every route of every feature, as the app mounted them. */
+export function routesOf(features: Array<{ name: string; routes: RouteDef[] }>) {
+  return features.flatMap((f) =>
+    f.routes.map((route) => ({ feature: f.name, route, key: `${route.method} ${route.path}` })),
+  );
+}
