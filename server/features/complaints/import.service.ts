@@ -161,7 +161,9 @@ export class ImportService {
       );
     } catch (error) {
       if (error instanceof ImportFileError) {
-        summary.status = 'refused';
+        // Damage found mid-file (a stray quote): the chunks before it are written and stay; a fixed
+        // file imported again finishes the job, since unchanged rows are skipped.
+        summary.status = summary.rowsRead === 0 ? 'refused' : 'failed';
         summary.message = { key: error.key, params: error.params };
       } else {
         summary.status = 'failed';
