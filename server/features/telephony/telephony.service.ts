@@ -2,7 +2,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { lockForUpdate } from '../../db/locking.js';
-import { type Clock, nowDb, toDbTime } from '../../shared/dates.js';
+import { type Clock, istDay, nowDb, toDbTime } from '../../shared/dates.js';
+import { queueSettings } from '../calls/call-queue.service.js';
+import { type CallingHours, withinCallingHours } from '../calls/calling-hours.js';
 import { AppError, conflict, notFound } from '../../shared/errors.js';
 import type { EventBus } from '../../shared/events.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -57,6 +59,7 @@ interface AttemptRow {
   error_params: string | null;
   recording_sid: string | null;
   recording_deleted_at: string | null;
+  ended_at: string | null;
 }
 
 interface TaskContext {
@@ -197,7 +200,13 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     if (!Number.isInteger(attemptId)) return;
     const applied = await db.transaction(async (trx) => {
       const row = await lockAttempt(trx, attemptId);
-      if (!row || !belongsToAttempt(row, report)) return null;
+      if (!row) return null;
+      if (adoptsCallSid(row, report)) {
+        // Twilio's first callback can beat the API's answer with the call's SID.
+        await trx('call_attempts').where({ id: attemptId }).update({ call_sid: report.callSid });
+        row.call_sid = report.callSid;
+      }
+      if (!belongsToAttempt(row, report)) return null;
       const field = report.leg === 'caller' ? 'caller_leg_status' : 'complainant_leg_status';
       if (!isLaterStatus(row[field], report.status)) return null;
       const legs = {
@@ -329,6 +338,7 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     if (!session || (user && !canSeeDistrict(user, session.district_id))) {
       throw notFound('telephony.error.sessionNotFound');
     }
+    if (!(await this.callingNow(session.district_id))) throw conflict('telephony.error.outsideCallingHours');
     await this.deps.speech?.refresh();
     let started = 0;
     let refused = 0;
@@ -368,6 +378,27 @@ export class TelephonyService implements TelephonyWebhookHandlers {
       }
     }
     return { started, refused };
+  }
+
+  /** The queue's calling hours and the district's holidays bind the IVR as they bind callers. */
+  private async callingNow(districtId: number): Promise<boolean> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const holiday = await db('district_holidays')
+      .where({ district_id: districtId, day: istDay(now) })
+      .first('id');
+    if (holiday) return false;
+    const settings = await queueSettings(db);
+    const district = (await db('districts').where({ id: districtId }).first('settings')) as
+      { settings: string } | undefined;
+    let hours = settings.callingHours;
+    try {
+      hours =
+        (JSON.parse(district?.settings || '{}') as { callingHours?: CallingHours }).callingHours ?? hours;
+    } catch {
+      // a district's unreadable settings fall back to the queue's hours
+    }
+    return withinCallingHours(now, hours);
   }
 
   private async claimForIvr(
@@ -584,6 +615,15 @@ async function openBridgeAttempt(
 async function lockAttempt(trx: Knex.Transaction, attemptId: number): Promise<AttemptRow | undefined> {
   return (await lockForUpdate(trx, trx('call_attempts').where({ id: attemptId }).first())) as
     AttemptRow | undefined;
+}
+
+/** The call an attempt placed, reported before the API call that placed it returned. */
+function adoptsCallSid(row: AttemptRow, report: CallLegReport): boolean {
+  if (row.call_sid !== null || row.ended_at !== null || report.parentCallSid !== null) return false;
+  return (
+    (row.channel === 'bridge' && report.leg === 'caller') ||
+    (row.channel === 'ivr' && report.leg === 'complainant')
+  );
 }
 
 /** A callback names the attempt in its URL; it must also be about that attempt's call. */

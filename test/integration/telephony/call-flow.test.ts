@@ -245,6 +245,16 @@ describe('telephony through the app (fake Twilio)', () => {
       expect(attempts.map((a) => a.call_status)).to.deep.equal(['not_placed', 'ringing_caller']);
     });
 
+    it("takes Twilio's first callback even when it beats the API's answer with the call's SID", async () => {
+      const { caller, client } = await aSignedInCaller();
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
+      const { attemptId } = (await client.post(`/api/telephony/tasks/${task.taskId}/call`)).json().data;
+      const [call] = fake.createdCalls();
+      await t.db('call_attempts').where({ id: attemptId }).update({ call_sid: null });
+      await fake.progressCall(call!.sid, ['ringing']);
+      expect(await attemptRow(attemptId)).to.include({ call_sid: call!.sid, caller_leg_status: 'ringing' });
+    });
+
     it('refuses a call for a task the caller does not hold', async () => {
       const { client } = await aSignedInCaller();
       const other = await aUser(t.db, { role: 'caller' });
@@ -415,6 +425,23 @@ describe('telephony through the app (fake Twilio)', () => {
       ).to.deep.equal({
         error_key: 'telephony.error.complainantPhoneInvalid',
         call_status: 'not_placed',
+      });
+    });
+
+    it("places no automated call outside calling hours or on the district's holiday", async () => {
+      const task = await aCallTask(t.db, { now: deps.clock.now() });
+      const service = createTelephonyService(deps);
+      const [district] = await t.db('feedback_sessions').where({ id: task.sessionId }).pluck('district_id');
+      await t.db('district_holidays').insert({ district_id: district, day: '2026-11-23', name: 'अवकाश' });
+      const refusal = await service.startIvrCalls(null, task.sessionId).catch((e: { key: string }) => e);
+      expect(refusal).to.include({ key: 'telephony.error.outsideCallingHours' });
+      await t.db('district_holidays').del();
+      const evening = createTelephonyService({ ...deps, clock: fixedClock('2026-11-23T14:00:00Z') });
+      const late = await evening.startIvrCalls(null, task.sessionId).catch((e: { key: string }) => e);
+      expect(late).to.include({ key: 'telephony.error.outsideCallingHours' });
+      expect(fake.createdCalls()).to.have.length(0);
+      expect(await t.db('call_tasks').where({ id: task.taskId }).first('status')).to.deep.equal({
+        status: 'queued',
       });
     });
 
