@@ -242,8 +242,10 @@ async function boards(urls: string[], cookie: string, join: unknown, onEvent: Re
     }),
   );
   for (const s of sockets) {
-    s.on('board:event', (e: { name?: string; payload: { taskId: number } }) => {
-      if (e.name === undefined || e.name === 'outcome:recorded') onEvent(e.payload.taskId, performance.now());
+    s.on('board:event', (events: Array<{ name?: string; payload: { taskId: number } }>) => {
+      const at = performance.now();
+      for (const e of events)
+        if (e.name === undefined || e.name === 'outcome:recorded') onEvent(e.payload.taskId, at);
     });
     if (join) {
       const reply = (await s.timeout(30_000).emitWithAck('board:join', join)) as { error?: { key: string } };
@@ -335,9 +337,10 @@ async function productRun(
     name,
     async (onEvent) => {
       const sockets = await boards(urls, supervisor.cookie, { sessionId: scenario.sessionId }, onEvent);
-      sockets[0]!.on('board:event', (e: { name: string }) => {
-        if (!sample.bytes && e.name === 'outcome:recorded')
-          sample.bytes = Buffer.byteLength(JSON.stringify(e));
+      // The reference broadcasts frames of the size the product sends with an outcome.
+      sockets[0]!.on('board:event', (events: Array<{ name: string }>) => {
+        if (!sample.bytes && events.some((e) => e.name === 'outcome:recorded'))
+          sample.bytes = Buffer.byteLength(JSON.stringify(events));
       });
       const post = async (i: number) => {
         const caller = free.shift();
@@ -477,7 +480,7 @@ function serveBare(): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      io.emit('board:event', JSON.parse(Buffer.concat(chunks).toString()));
+      io.emit('board:event', [JSON.parse(Buffer.concat(chunks).toString())]);
       res.writeHead(201, { 'content-type': 'application/json' }).end('{"data":true}');
     });
   });

@@ -287,12 +287,16 @@
       setStatus('error', msg('board.error.signInRequired'));
     } else setStatus('reconnecting', msg('board.reconnecting'));
   });
-  socket.on(EV.event, (event) => {
-    const result = sequence.event(event);
-    if (snapshot) {
-      for (const item of result.apply) applyEvent(item);
-      if (result.apply.length) render();
+  socket.on(EV.event, (events) => {
+    let changed = false;
+    let refetch = false;
+    for (const event of events) {
+      const result = sequence.event(event);
+      if (snapshot) for (const item of result.apply) applyEvent(item);
+      changed ||= result.apply.length > 0;
+      refetch ||= result.refetch;
     }
-    if (result.refetch) requestSnapshot();
+    if (changed && snapshot) render();
+    if (refetch) requestSnapshot();
   });
 })();

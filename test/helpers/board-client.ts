@@ -43,8 +43,9 @@ export function nextBoardEvent(
       socket.off('board:event', onEvent);
       reject(new Error('no matching board event arrived'));
     }, timeoutMs);
-    function onEvent(e: BoardEvent) {
-      if (!matches(e)) return;
+    function onEvent(events: BoardEvent[]) {
+      const e = events.find(matches);
+      if (!e) return;
       clearTimeout(timer);
       socket.off('board:event', onEvent);
       resolve(e);

@@ -10,7 +10,8 @@ import type { DomainEvents } from '../../shared/events.js';
  *                     Joining again is how a board asks for a fresh snapshot (after a gap or a reconnect).
  *   'board:leave'     no payload                                           ack {data: true}
  *  server → client
- *   'board:event'     BoardEvent: {room, seq, name, payload}, name one of BOARD_DOMAIN_EVENTS below
+ *   'board:event'     BoardEvent[]: a block of {room, seq, name, payload} numbered consecutively; name one of
+ *                     BOARD_DOMAIN_EVENTS below. Events of one moment (an outcome brings three) share a frame.
  */
 export const BOARD_EVENTS = {
   join: 'board:join',
@@ -121,7 +122,7 @@ export interface BoardSnapshot {
 export type Ack<T> = { data: T } | { error: { key: string; message: string } };
 
 export interface ServerToClientEvents {
-  'board:event': (event: BoardEvent) => void;
+  'board:event': (events: BoardEvent[]) => void;
 }
 
 export interface ClientToServerEvents {

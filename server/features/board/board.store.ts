@@ -3,8 +3,8 @@ import type { RedisClientType } from 'redis';
 import type { BoardRoom, CallerState } from './board.events.js';
 
 export interface BoardStore {
-  /** The next number in a room's sequence (1, 2, 3...). */
-  nextSeq(room: BoardRoom): Promise<number>;
+  /** Takes `count` numbers in a room's sequence (1, 2, 3...) and returns the first. */
+  takeSeqs(room: BoardRoom, count: number): Promise<number>;
   currentSeq(room: BoardRoom): Promise<number>;
   setCallerState(sessionId: number, userId: number, state: CallerState): Promise<void>;
   /** Live states by `<sessionId>:<userId>`; callers never heard of are absent. */
@@ -15,10 +15,10 @@ export function memoryBoardStore(): BoardStore {
   const seqs = new Map<BoardRoom, number>();
   const states = new Map<string, CallerState>();
   return {
-    async nextSeq(room) {
-      const n = (seqs.get(room) ?? 0) + 1;
-      seqs.set(room, n);
-      return n;
+    async takeSeqs(room, count) {
+      const first = (seqs.get(room) ?? 0) + 1;
+      seqs.set(room, first + count - 1);
+      return first;
     },
     async currentSeq(room) {
       return seqs.get(room) ?? 0;
@@ -35,11 +35,11 @@ export function memoryBoardStore(): BoardStore {
 const SEQ_PREFIX = 'board:seq:';
 const STATES_KEY = 'board:caller-states';
 
-/** Several processes share one sequence per room through INCR, so numbers never repeat across them. */
+/** Several processes share one sequence per room through INCRBY, so numbers never repeat across them. */
 export function redisBoardStore(redis: RedisClientType): BoardStore {
   return {
-    async nextSeq(room) {
-      return Number(await redis.incr(SEQ_PREFIX + room));
+    async takeSeqs(room, count) {
+      return Number(await redis.incrBy(SEQ_PREFIX + room, count)) - count + 1;
     },
     async currentSeq(room) {
       return Number((await redis.get(SEQ_PREFIX + room)) ?? 0);
