@@ -91,7 +91,7 @@ export async function aQueuedTask(
 /**
  * Records what the call queue records for a finished call: the attempts (AAPOR codes, oldest first), then an
  * outcome with the verdict, raising the review flag in the same transaction as the calls feature does.
- * Stands in for POST /api/tasks/:taskId/outcome until that endpoint lands (see the review test's note).
+ * For tests that need verdicts on record without driving the console; the seed 004 replay uses the endpoints.
  */
 export async function aCallRecord(
   db: Knex,

@@ -6,17 +6,8 @@ import { fixedClock } from '../../../server/shared/dates.js';
 import type { DomainEvents } from '../../../server/shared/events.js';
 import { startTestServer, testDeps, TestClient } from '../../helpers/app.js';
 import { aComplaint, aUser } from '../../helpers/builders.js';
-import {
-  aCallRecord,
-  aFeedbackSession,
-  anOfficer,
-  aQueuedTask,
-  someDepartments,
-} from '../../helpers/builders-review.js';
+import { aFeedbackSession, anOfficer, aQueuedTask, someDepartments } from '../../helpers/builders-review.js';
 import { useTestDb } from '../../helpers/db.js';
-
-const COMPLETE = { disposition: 'complete', aapor: '1.1' };
-const NO_ANSWER = { disposition: 'no_answer', aapor: '3.13' };
 
 /**
  * Seed 004: 11 officers × 5 complaints = 55 over 24 departments; 19 satisfied; 36 unsatisfied in 18 departments;
@@ -44,6 +35,10 @@ describe('the Kanpur session of seed 004, replayed', () => {
     await server.close();
   });
 
+  /**
+   * Builds the session as allocation leaves it (queued tasks, each officer's own five), then every officer works
+   * their queue through the call endpoints: POST /api/calls/next, POST /api/tasks/:taskId/outcome.
+   */
   async function buildSession() {
     const departments = await someDepartments(t.db, 24);
     const officers: number[] = [];
@@ -53,28 +48,58 @@ describe('the Kanpur session of seed 004, replayed', () => {
       callers.push(await aUser(t.db, { role: 'session_officer', displayName: `ADM ${k + 1}` }));
     const sessionId = await aFeedbackSession(t.db, { callers: callers.map((c) => c.id) });
     const complaints: Array<{ id: number; referenceNo: string; taskId: number }> = [];
+    const plan = new Map<number, string[]>(); // task id → the dispositions its attempts will end with, in order
+    const verdictOf = new Map<number, string | undefined>();
     for (let i = 0; i < 55; i++) {
-      const dept = departments[i % 24]!;
-      const c = await aComplaint(t.db, { department: dept.code, officerId: officers[i % 24]! });
-      const caller = callers[Math.floor(i / 5)]!;
-      const taskId = await aQueuedTask(t.db, sessionId, c.id, caller.id);
-      // Five complainants answered only at the second attempt: the case is still one complete interview.
-      const attempts = i % 11 === 0 ? [NO_ANSWER, COMPLETE] : [COMPLETE];
-      const verdict = unsatisfied(i) ? (i % 4 === 0 ? 'not_addressed' : 'unsatisfied') : 'satisfied';
-      await aCallRecord(t.db, { taskId, userId: caller.id, attempts, verdict }, clock);
+      const c = await aComplaint(t.db, {
+        department: departments[i % 24]!.code,
+        officerId: officers[i % 24]!,
+      });
+      const taskId = await aQueuedTask(t.db, sessionId, c.id, callers[Math.floor(i / 5)]!.id);
+      // Five complainants answered only at the second attempt: each is still one complete interview.
+      plan.set(taskId, i % 11 === 0 ? ['no_answer', 'complete'] : ['complete']);
+      verdictOf.set(taskId, unsatisfied(i) ? (i % 4 === 0 ? 'not_addressed' : 'unsatisfied') : 'satisfied');
       complaints.push({ ...c, taskId });
     }
-    // Three reserve cases that yielded no verdict: a refusal, a wrong number, and three unanswered attempts.
-    const reserve = callers[0]!;
-    for (const attempts of [
-      [{ disposition: 'refused', aapor: '2.11' }],
-      [{ disposition: 'wrong_number', aapor: '4.70' }],
-      [NO_ANSWER, NO_ANSWER, NO_ANSWER],
-    ]) {
+    // Three more cases of the first officer that yield no verdict: a refusal, a wrong number, three unanswered calls.
+    for (const dispositions of [['refused'], ['wrong_number'], ['no_answer', 'no_answer', 'no_answer']]) {
       const c = await aComplaint(t.db, { department: departments[0]!.code, officerId: officers[0]! });
-      const taskId = await aQueuedTask(t.db, sessionId, c.id, reserve.id);
-      await aCallRecord(t.db, { taskId, userId: reserve.id, attempts, verdict: null }, clock);
+      plan.set(await aQueuedTask(t.db, sessionId, c.id, callers[0]!.id), dispositions);
     }
+
+    const clients = await Promise.all(
+      callers.map((c) => new TestClient(server.url).signIn(c.username, c.password)),
+    );
+    let key = 0;
+    for (let round = 0; round < 40 && [...plan.values()].some((d) => d.length > 0); round++) {
+      for (const client of clients) {
+        for (;;) {
+          const next = (await client.post('/api/calls/next')).json<{
+            data: { task: { id: number } | null };
+          }>();
+          if (!next.data.task) break;
+          const taskId = next.data.task.id;
+          const disposition = plan.get(taskId)!.shift()!;
+          const res = await client.post(`/api/tasks/${taskId}/outcome`, {
+            idempotencyKey: `kanpur-${taskId}-${++key}`,
+            disposition,
+            ...(disposition === 'complete' ? { verdict: verdictOf.get(taskId) } : {}),
+            answers: { contacted: verdictOf.get(taskId) === 'satisfied' ? 'yes' : 'no' },
+            remarks: 'शिकायतकर्ता से बात हुई',
+          });
+          expect(res.status, `outcome of task ${taskId}: ${res.text}`).to.equal(201);
+        }
+      }
+      // Retries come due later the same day or the next; move the clock on within calling hours.
+      clock.advance({ hours: 1 });
+      const ist = clock.now().setZone('Asia/Kolkata');
+      if (ist.hour >= 18) clock.set(ist.plus({ days: 1 }).set({ hour: 9, minute: 30 }));
+    }
+    expect(
+      [...plan.values()].every((d) => d.length === 0),
+      'every planned attempt was made',
+    ).to.equal(true);
+    clock.set('2026-11-25T06:30:00Z'); // the review happens three days later, at 12:00 IST
     const supervisor = await aUser(t.db, { role: 'supervisor' });
     return { sessionId, callers, complaints, officers, supervisor };
   }
@@ -148,13 +173,13 @@ describe('the Kanpur session of seed 004, replayed', () => {
       explanations: Array<{ id: number; status: string; deadlineAt: string }>;
     }>().explanations;
     expect(demands).to.have.length(32);
-    // Demanded at 12:00 IST on 22 Nov with 3 days: due by the end of 25 Nov IST = 18:29:59.999 UTC.
-    expect(String(demands[0]!.deadlineAt)).to.match(/^2026-11-25[ T]18:29:59/);
-    clock.set('2026-11-24T06:30:00Z');
+    // Demanded at 12:00 IST on 25 Nov with 3 days: due by the end of 28 Nov IST = 18:29:59.999 UTC.
+    expect(String(demands[0]!.deadlineAt)).to.match(/^2026-11-28[ T]18:29:59/);
+    clock.set('2026-11-27T06:30:00Z');
     for (const d of demands.slice(0, 10)) {
       const r = await officer.post(`/api/review/explanations/${d.id}/reply`, {
         text: 'शिकायतकर्ता से पुनः संपर्क कर आख्या संशोधित की गई',
-        receivedOn: '2026-11-24',
+        receivedOn: '2026-11-27',
       });
       expect(r.status).to.equal(200);
     }
@@ -191,8 +216,8 @@ describe('the Kanpur session of seed 004, replayed', () => {
       await t.db('explanation_demands').orderBy('id').select('id', 'status', 'decided_at', 'reply_text'),
     ).to.deep.equal(before);
 
-    // Four days on, the 22 demands never answered are overdue.
-    clock.set('2026-11-26T06:30:00Z');
+    // Past the deadline, the 22 demands never answered are overdue.
+    clock.set('2026-11-29T06:30:00Z');
     const overdue = (await officer.get('/api/review/explanations/overdue')).json<{
       explanations: unknown[];
     }>();
@@ -268,7 +293,7 @@ describe('the Kanpur session of seed 004, replayed', () => {
     expect(letter.text).to.contain('कार्यालय जिलाधिकारी, कानपुर नगर');
     expect(letter.text).to.contain(s.complaints[1]!.referenceNo);
     expect(letter.text).to.contain(s.complaints[25]!.referenceNo);
-    expect(letter.text).to.contain('25 नवंबर 2026');
+    expect(letter.text).to.contain('28 नवंबर 2026');
     const letterEn = await officer.getPage(`/review/sessions/${s.sessionId}/letters/${s.officers[1]}?in=en`);
     expect(letterEn.text).to.contain('Office of the District Magistrate, Kanpur Nagar');
 
@@ -288,7 +313,7 @@ describe('the Kanpur session of seed 004, replayed', () => {
       await t.db('audit_log').where({ action: 'report.rejected' }).count({ n: '*' }).first(),
     ).to.deep.include({ n: 32 });
     expect(events.filter(([n]) => n === 'flag:decided')).to.have.length(37);
-    expect(events.filter(([n]) => n === 'flag:raised')).to.have.length(1);
+    expect(events.filter(([n]) => n === 'flag:raised')).to.have.length(36 + 1); // 36 verdicts, 1 perfunctory
     expect(events.filter(([n]) => n === 'explanation:changed')).to.have.length(32 + 10 + 8);
   });
 
