@@ -33,9 +33,18 @@ export type ClaimResult =
   /** none: nothing due for you; outsideHours: tasks wait but no district you call is open now. */
   | { task: null; reason: 'none' | 'outsideHours' };
 
+// Read on every claim and outcome; a few seconds' delay before a changed setting applies is harmless.
+const SETTINGS_TTL_MS = 5000;
+const settingsCache = new WeakMap<object, { at: number; value: QueueSettings }>();
+
 export async function queueSettings(db: Knex): Promise<QueueSettings> {
+  const key = (db.client as { config: object }).config;
+  const cached = settingsCache.get(key);
+  if (cached && Date.now() - cached.at < SETTINGS_TTL_MS) return cached.value;
   const stored = await getSetting<Partial<QueueSettings>>(db, 'calls.queue', {});
-  return { ...DEFAULT_QUEUE_SETTINGS, ...stored };
+  const value = { ...DEFAULT_QUEUE_SETTINGS, ...stored };
+  settingsCache.set(key, { at: Date.now(), value });
+  return value;
 }
 
 interface SessionRow {
