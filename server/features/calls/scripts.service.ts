@@ -120,12 +120,20 @@ export class ScriptError extends Error {
 const sandbox = Handlebars.create();
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
-/** Renders a script body; strict mode makes an unknown variable an error instead of silent blank text. */
+/**
+ * Renders a script body as plain text (the page escapes it once); strict mode makes an unknown variable an
+ * error instead of silent blank text.
+ */
 export function renderScript(body: string, context: ScriptContext): string {
   let template = compiled.get(body);
   try {
     if (!template) {
-      template = sandbox.compile(body, { strict: true, knownHelpersOnly: true, preventIndent: true });
+      template = sandbox.compile(body, {
+        strict: true,
+        knownHelpersOnly: true,
+        preventIndent: true,
+        noEscape: true,
+      });
       if (compiled.size > 200) compiled.clear();
       compiled.set(body, template);
     }
