@@ -112,8 +112,10 @@ function referenceColumns(headers: string[]): (ColumnKey | null)[] {
 
 async function phaseSqliteReference(file: string): Promise<PhaseResult> {
   const raw = new Database(sqliteFile());
+  // The app's own connection settings (server/db/knex.ts), foreign keys included.
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
   raw.exec(`DROP TABLE IF EXISTS ${REFERENCE_TABLE}`);
   // The same shape as complaints: its own DDL and indexes under another name.
   const ddl = raw
@@ -126,6 +128,7 @@ async function phaseSqliteReference(file: string): Promise<PhaseResult> {
         .replace(/(index\s+[`"]?)(complaints_)/i, `$1${REFERENCE_TABLE}_`),
     );
   }
+  raw.pragma('wal_checkpoint(TRUNCATE)');
   const started = process.hrtime.bigint();
   let insert: Database.Statement | null = null;
   let columns: (ColumnKey | null)[] = [];

@@ -170,9 +170,48 @@ async function insertMany(
   await trx.raw(sql, bindings as Knex.RawBinding[]);
 }
 
-/** One multi-row INSERT … ON CONFLICT(reference_no) DO UPDATE for new and changed complaints alike. */
+interface SqliteStatement {
+  run(values: unknown[]): unknown;
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+const sqliteUpserts = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+
+/**
+ * Writes new and changed complaints: INSERT … ON CONFLICT(reference_no) DO UPDATE. MySQL gets one
+ * multi-row statement a chunk (one round trip); SQLite, which runs in-process, one prepared statement
+ * run per row on the transaction's own connection, which is what SQLite is fastest at.
+ */
 export async function upsertComplaints(trx: Knex, rows: ComplaintWrite[]): Promise<void> {
-  await insertMany(trx, 'complaints', rows, { target: ['reference_no'], update: MERGED_COLUMNS });
+  if (rows.length === 0) return;
+  if (engineOf(trx) === 'mysql') {
+    await insertMany(trx, 'complaints', rows, { target: ['reference_no'], update: MERGED_COLUMNS });
+    return;
+  }
+  // Inside a transaction, knex hands out the transaction's connection.
+  const conn = await (trx.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection();
+  const columns = Object.keys(rows[0]!);
+  const key = columns.join(',');
+  let cache = sqliteUpserts.get(conn);
+  if (!cache) sqliteUpserts.set(conn, (cache = new Map()));
+  let statement = cache.get(key);
+  if (!statement) {
+    const q = (c: string) => `"${c}"`;
+    statement = conn.prepare(
+      `INSERT INTO "complaints" (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')}) ` +
+        `ON CONFLICT ("reference_no") DO UPDATE SET ${MERGED_COLUMNS.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`,
+    );
+    cache.set(key, statement);
+  }
+  const values = new Array<unknown>(columns.length);
+  for (const row of rows) {
+    for (let i = 0; i < columns.length; i++) {
+      const v = row[columns[i]!];
+      values[i] = typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null);
+    }
+    statement.run(values);
+  }
 }
 
 export async function insertReportHistory(

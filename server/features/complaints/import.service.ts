@@ -30,8 +30,8 @@ import {
  * same name apart. A dash keeps them findable and is plainly "not given" in either language.
  */
 export const DESIGNATION_NOT_GIVEN = '—';
-/** Rows per transaction: one multi-row upsert each; 1,000 rows × 23 columns fits SQLite's variable limit. */
-export const DEFAULT_CHUNK_ROWS = 1000;
+/** Rows per transaction: on MySQL one multi-row upsert of about 4 MB (max_allowed_packet is 16 MB+). */
+export const DEFAULT_CHUNK_ROWS = 2000;
 // Row errors kept in memory before they are written; a file of bad rows stays flat in memory too.
 const ERROR_FLUSH = 2000;
 
@@ -218,61 +218,77 @@ export class ImportService {
 
     const flushErrors = async (force: boolean) => {
       if (errors.length === 0 || (!force && errors.length < ERROR_FLUSH)) return;
-      await insertImportErrors(db, errors);
-      errors.length = 0;
+      await insertImportErrors(db, errors.splice(0, errors.length));
     };
+    // The next chunk is read and validated while the database writes the previous one.
+    let writing: Promise<void> = Promise.resolve();
+    let countsWrittenAt = 0;
     const flushChunk = async () => {
       if (chunk.length === 0) return;
       const rows = chunk;
       chunk = [];
-      await this.writeChunk(rows, batchId, dryRun, summary, officers);
-      await flushErrors(false);
-      progress.rowsRead = summary.rowsRead;
-      progress.bytesRead = source.bytesRead();
-      await updateBatch(db, batchId, batchCounts(summary));
+      await writing;
+      writing = (async () => {
+        await this.writeChunk(rows, batchId, dryRun, summary, officers);
+        await flushErrors(false);
+        progress.rowsRead = summary.rowsRead;
+        progress.bytesRead = source.bytesRead();
+        // The counts on the batch row are for the upload page's progress: once a second is plenty.
+        if (Date.now() - countsWrittenAt > 1000) {
+          countsWrittenAt = Date.now();
+          await updateBatch(db, batchId, batchCounts(summary));
+        }
+      })();
+      writing.catch(() => undefined); // surfaces at the next await of `writing`
     };
 
-    for await (const row of source.rows) {
-      summary.rowsRead++;
-      const result = validate(row);
-      let record: ComplaintRecord;
-      if (result.ok) record = result.record;
-      else {
-        const mobileOnly = result.errors.every((e) => e.field === 'mobile');
-        if (!mobileOnly) {
+    try {
+      for await (const row of source.rows) {
+        summary.rowsRead++;
+        const result = validate(row);
+        let record: ComplaintRecord;
+        if (result.ok) record = result.record;
+        else {
+          const mobileOnly = result.errors.every((e) => e.field === 'mobile');
+          if (!mobileOnly) {
+            summary.rejected++;
+            for (const e of result.errors) errors.push(errorRow(batchId, e));
+            if (errors.length >= ERROR_FLUSH) await flushErrors(true);
+            continue;
+          }
+          // A complaint without a valid mobile is still a disposed complaint the desk must know of; it
+          // is imported without a number (and so left out of every sampling frame), with a warning.
+          const retry = validate({ ...row, cells: withoutMobile(row.cells, mapping.columns.mobile!) });
+          if (!retry.ok) {
+            summary.rejected++;
+            for (const e of result.errors) errors.push(errorRow(batchId, e));
+            continue;
+          }
+          record = { ...retry.record, mobile: '' };
+          summary.warnings++;
+          for (const e of result.errors) errors.push(warningRow(batchId, e));
+        }
+        const firstRow = rememberReference(record.reference_no, row.rowNumber, seenNumeric, seenText);
+        if (firstRow !== undefined) {
           summary.rejected++;
-          for (const e of result.errors) errors.push(errorRow(batchId, e));
-          if (errors.length >= ERROR_FLUSH) await flushErrors(true);
+          errors.push({
+            batch_id: batchId,
+            row_number: row.rowNumber,
+            column_name: (mapping.columns.reference_no ?? 'reference_no').slice(0, 100),
+            reason_key: 'import.error.duplicateReference',
+            detail: JSON.stringify({ firstRow, value: record.reference_no }),
+          });
           continue;
         }
-        // A complaint without a valid mobile is still a disposed complaint the desk must know of; it
-        // is imported without a number (and so left out of every sampling frame), with a warning.
-        const retry = validate({ ...row, cells: withoutMobile(row.cells, mapping.columns.mobile!) });
-        if (!retry.ok) {
-          summary.rejected++;
-          for (const e of result.errors) errors.push(errorRow(batchId, e));
-          continue;
-        }
-        record = { ...retry.record, mobile: '' };
-        summary.warnings++;
-        for (const e of result.errors) errors.push(warningRow(batchId, e));
+        chunk.push(prepare(record, districtIds, departmentIds, batchId));
+        if (chunk.length >= chunkRows) await flushChunk();
       }
-      const firstRow = rememberReference(record.reference_no, row.rowNumber, seenNumeric, seenText);
-      if (firstRow !== undefined) {
-        summary.rejected++;
-        errors.push({
-          batch_id: batchId,
-          row_number: row.rowNumber,
-          column_name: (mapping.columns.reference_no ?? 'reference_no').slice(0, 100),
-          reason_key: 'import.error.duplicateReference',
-          detail: JSON.stringify({ firstRow, value: record.reference_no }),
-        });
-        continue;
-      }
-      chunk.push(prepare(record, districtIds, departmentIds, batchId));
-      if (chunk.length >= chunkRows) await flushChunk();
+      await flushChunk();
+      await writing;
+    } finally {
+      // A file error ends the loop; the chunk being written still finishes before the batch closes.
+      await writing.catch(() => undefined);
     }
-    await flushChunk();
     await flushErrors(true);
     progress.bytesRead = progress.totalBytes;
   }
