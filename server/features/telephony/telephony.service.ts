@@ -119,6 +119,8 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     const { db, clock, telephony } = this.deps;
     if (telephony.mode !== 'twilio') throw conflict('telephony.error.manualMode');
     const { attemptId, task } = await db.transaction(async (trx) => {
+      // Two quick presses on MariaDB: the second waits here and then sees the first one's call.
+      await lockForUpdate(trx, trx('call_tasks').where({ id: taskId }).first('id'));
       const task = await taskContext(trx, taskId);
       if (!task) throw notFound('telephony.error.taskNotFound');
       const leaseLive = task.leaseExpiresAt !== null && task.leaseExpiresAt > nowDb(clock);
@@ -585,7 +587,8 @@ async function openBridgeAttempt(
   userId: number,
   now: string,
 ): Promise<number> {
-  const bridge = { channel: 'bridge', call_status: 'ringing_caller' };
+  // The attempt starts when the phone rings, not when the task was claimed.
+  const bridge = { channel: 'bridge', call_status: 'ringing_caller', started_at: now };
   if (task.currentAttemptId !== null) {
     const current = (await trx('call_attempts').where({ id: task.currentAttemptId }).first()) as
       AttemptRow | undefined;
@@ -600,12 +603,7 @@ async function openBridgeAttempt(
       return current.id;
     }
   }
-  const [id] = await trx('call_attempts').insert({
-    task_id: task.taskId,
-    user_id: userId,
-    started_at: now,
-    ...bridge,
-  });
+  const [id] = await trx('call_attempts').insert({ task_id: task.taskId, user_id: userId, ...bridge });
   await trx('call_tasks')
     .where({ id: task.taskId })
     .update({ current_attempt_id: Number(id) });

@@ -255,6 +255,20 @@ describe('telephony through the app (fake Twilio)', () => {
       expect(await attemptRow(attemptId)).to.include({ call_sid: call!.sid, caller_leg_status: 'ringing' });
     });
 
+    it('places one call when Call is pressed twice', async () => {
+      const { caller, client } = await aSignedInCaller();
+      const task = await aCallTask(t.db, { now: deps.clock.now(), heldBy: caller.id });
+      const presses = await Promise.all([
+        client.post(`/api/telephony/tasks/${task.taskId}/call`),
+        client.post(`/api/telephony/tasks/${task.taskId}/call`),
+      ]);
+      expect(presses.map((p) => p.status).sort()).to.deep.equal([201, 409]);
+      expect(presses.find((p) => p.status === 409)!.json().error.key).to.equal(
+        'telephony.error.callInProgress',
+      );
+      expect(fake.createdCalls()).to.have.length(1);
+    });
+
     it('refuses a call for a task the caller does not hold', async () => {
       const { client } = await aSignedInCaller();
       const other = await aUser(t.db, { role: 'caller' });
