@@ -169,7 +169,7 @@ export class ImportService {
         summary.status = 'failed';
         summary.message = {
           key: 'import.error.failed',
-          params: { detail: (error as Error).message ?? String(error) },
+          params: { detail: String((error as Error).message ?? error).slice(0, 300) },
         };
       }
     } finally {

@@ -193,6 +193,15 @@ describe('complaints import (database)', () => {
     });
   }
 
+  it('refuses a CSV whose quote is never closed instead of reading the rest of it as one cell', async () => {
+    const lines = [csvLine(EN), '9001,"never closed'];
+    for (let i = 0; i < 300_000; i++) lines.push(`${9100 + i},IGRS,text text text text text text`);
+    const s = await run(fileOf(lines.join('\n')));
+    expect(s.status).to.equal('refused');
+    expect(s.message).to.deep.include({ key: 'import.error.badCsv' });
+    expect(Number((await t.db('complaints').count({ n: '*' }).first())!.n)).to.equal(0);
+  });
+
   it('re-importing the same file changes nothing', async () => {
     const file = tempPath(`synthetic-${++fileNo}.csv`);
     const made = await writeSyntheticExport(file, { rows: 300, seed: 7, badShare: 0.1 });
