@@ -140,3 +140,23 @@ export function demandsWithContext(db: Knex, user: SignedInUser) {
     .orderBy('e.id');
   return whereInScope(q, user, 's.district_id');
 }
+
+/** Complaints of a session whose current verdict is "satisfied" and that carry no flag yet. */
+export async function satisfiedUnflagged(
+  db: Knex,
+  sessionId: number,
+): Promise<Array<{ complaintId: number; referenceNo: string; subject: string | null }>> {
+  return (await db('outcomes as oc')
+    .join('complaints as c', 'c.id', 'oc.complaint_id')
+    .leftJoin('report_flags as f', function () {
+      this.on('f.session_id', 'oc.session_id').andOn('f.complaint_id', 'oc.complaint_id');
+    })
+    .where({ 'oc.session_id': sessionId, 'oc.is_current': true, 'oc.verdict': 'satisfied' })
+    .whereNull('f.id')
+    .orderBy('c.reference_no')
+    .select('oc.complaint_id as complaintId', 'c.reference_no as referenceNo', 'c.subject')) as Array<{
+    complaintId: number;
+    referenceNo: string;
+    subject: string | null;
+  }>;
+}

@@ -9,7 +9,12 @@ import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/htt
 import { isLang, t } from '../../shared/i18n.js';
 import { buildLetter, findingText, reopeningCsv } from './letters.js';
 import { REJECTION_REASONS } from './reason-codes.js';
-import { demandsWithContext, findSession, flagsWithContext } from './review.repository.js';
+import {
+  demandsWithContext,
+  findSession,
+  flagsWithContext,
+  satisfiedUnflagged,
+} from './review.repository.js';
 import type { ReviewService } from './review.service.js';
 
 const REVIEWERS = ['admin', 'supervisor', 'session_officer'] as const;
@@ -171,9 +176,17 @@ export function reviewRoutes(deps: AppDeps, review: ReviewService): RouteDef[] {
       'page',
       asyncHandler(async (req, res) => {
         const flags = (await visibleFlags(req)).map(decorateFlag(req.lang));
+        // With one session chosen, its satisfied but unflagged reports, which the officer may flag as perfunctory.
+        const sessionId = Number(req.query.sessionId);
+        let satisfied: unknown[] = [];
+        if (Number.isInteger(sessionId) && sessionId > 0) {
+          await review.assertMayReview(db, req.user!, await findSession(db, sessionId));
+          satisfied = await satisfiedUnflagged(db, sessionId);
+        }
         res.render('review/flags', {
           title: t(req.lang, 'review.flags.title'),
           flags,
+          satisfied,
           status: req.query.status ?? '',
           sessionId: req.query.sessionId ?? '',
         });

@@ -346,6 +346,23 @@ describe('the Kanpur session of seed 004, replayed', () => {
     const list = await officer.getPage(`/review?sessionId=${s.sessionId}&status=open`);
     expect(list.status).to.equal(200);
     expect(list.text).to.contain(s.complaints[0]!.referenceNo);
+    // A satisfied complaint is offered for flagging as perfunctory, and the form raises the flag.
+    const sessionPage = await officer.getPage(`/review?sessionId=${s.sessionId}`);
+    expect(sessionPage.text).to.contain(s.complaints[50]!.referenceNo);
+    const perf = await officer.request(
+      'POST',
+      `/review/sessions/${s.sessionId}/flags`,
+      new URLSearchParams({
+        _csrf: officer.csrf!,
+        complaintId: String(s.complaints[50]!.id),
+        note: 'बयान नहीं',
+      }),
+      { accept: 'text/html' },
+    );
+    expect(perf.status).to.equal(303);
+    expect(await t.db('report_flags').where({ complaint_id: s.complaints[50]!.id }).first()).to.include({
+      reason: 'perfunctory',
+    });
     const [flag] = await t.db('report_flags').where({ session_id: s.sessionId }).orderBy('id').select('id');
     const page = await officer.getPage(`/review/flags/${flag.id}`);
     expect(page.status).to.equal(200);
