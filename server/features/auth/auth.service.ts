@@ -5,6 +5,7 @@ import { type Clock, nowDb } from '../../shared/dates.js';
 import { AppError } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from './passwords.js';
+import { destroySessionsOf } from './session-store.js';
 import {
   findUserById,
   findUserForSignIn,
@@ -120,7 +121,7 @@ export class AuthService {
     });
   }
 
-  /** Sets a new password chosen by an admin; the log says that it changed, not what to. */
+  /** Sets a new password chosen by an admin and signs the user out everywhere; the log says that it changed, not what to. */
   async resetPassword(actorId: number | null, id: number, password: string): Promise<void> {
     checkNewPassword(password);
     const passwordHash = await hashPassword(password);
@@ -128,6 +129,7 @@ export class AuthService {
       const user = await findUserById(trx, id);
       if (!user) throw new AppError(404, 'error.notFound');
       await setPasswordHash(trx, id, passwordHash, nowDb(this.clock));
+      await destroySessionsOf(trx, id);
       await this.audit.record(trx, {
         userId: actorId,
         action: 'user.changed',

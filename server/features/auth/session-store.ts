@@ -66,3 +66,11 @@ export class KnexSessionStore extends session.Store {
     clearInterval(this.sweeper);
   }
 }
+
+/** Ends every sign-in of one user (after a password reset), matching the user id inside the stored JSON. */
+export async function destroySessionsOf(db: Knex | Knex.Transaction, userId: number): Promise<number> {
+  const id = Math.trunc(userId);
+  return db('web_sessions')
+    .where((q) => q.where('sess', 'like', `%"userId":${id},%`).orWhere('sess', 'like', `%"userId":${id}}%`))
+    .del();
+}

@@ -100,8 +100,9 @@ describe('admin user pages', () => {
     expect(await verifyAuditChain(t.db)).to.include({ ok: true });
   });
 
-  it('resets a password: the old one stops working, the log does not hold either', async () => {
+  it('resets a password: the old one stops working, open sign-ins end, the log holds neither', async () => {
     const u = await aUser(t.db, { role: 'caller' });
+    const before = await new TestClient(server.url).signIn(u.username, u.password);
     const res = await post(admin, `/admin/users/${u.id}/password`, { password: 'brand-new-password' });
     expect(res.status).to.equal(303);
     const entry = await lastAudit();
@@ -109,6 +110,8 @@ describe('admin user pages', () => {
     expect(entry.after_state + entry.before_state)
       .to.not.contain('brand-new-password')
       .and.not.contain(u.password);
+    expect((await before.getPage('/')).status, 'the old sign-in is over').to.equal(303);
+    expect((await admin.getPage('/admin/users')).status, 'the admin is still signed in').to.equal(200);
     await new TestClient(server.url).signIn(u.username, 'brand-new-password');
     let failed = false;
     await new TestClient(server.url).signIn(u.username, u.password).catch(() => (failed = true));
