@@ -1,7 +1,7 @@
 // Draws a session's sample: streams the frame once, freezes it, records the draw and its selections, allocates.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import { constants as zlibConstants, gunzip as gunzipCb, gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
 import type { AppDeps } from '../../deps.js';
 import { lockForUpdate } from '../../db/locking.js';
@@ -33,7 +33,6 @@ import {
   type SessionRecord,
 } from './sessions.repository.js';
 
-const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
 
 /** The design a session draws with: its sample size is callers × per caller (officers) or the total (pool). */
@@ -103,16 +102,18 @@ async function drawInTransaction(
   const design = sessionSampleDesign(session, callerCount);
   const now = nowDb(deps.clock);
 
-  const frameChunks: Buffer[] = [];
+  // Each ~64 KB chunk of the frame file becomes one gzip member as it streams by, so only the compressed frame is
+  // held; a file of concatenated members is one valid gzip file (RFC 1952 §2.2) and gunzips to the exact bytes.
+  const frozenParts: Buffer[] = [];
   const seed = generateSeed();
   const draw = await streamFrameRows(trx, session.filter, deps.clock, (rows) =>
     drawFromFrame(rows, seed, design, {
-      onFrameChunk: (chunk) => frameChunks.push(Buffer.from(chunk, 'utf8')),
+      onFrameChunk: (chunk) => frozenParts.push(gzipSync(chunk, { level: zlibConstants.Z_BEST_SPEED })),
       stratumName,
     }),
   );
-  const frozen = await gzip(Buffer.concat(frameChunks));
-  frameChunks.length = 0;
+  const frozen = Buffer.concat(frozenParts);
+  frozenParts.length = 0;
 
   const drawNumber = await nextDrawNumber(trx, sessionId);
   const drawId = await insertDraw(

@@ -289,11 +289,15 @@ export async function complaintIdsByReference(
 ): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (let i = 0; i < references.length; i += 500) {
+    // By reference alone (unique): adding district_id lets the planner pick the district index and scan it.
     const rows = (await trx('complaints')
-      .where('district_id', districtId)
       .whereIn('reference_no', references.slice(i, i + 500))
-      .select('id', 'reference_no')) as Array<{ id: number; reference_no: string }>;
-    for (const r of rows) ids.set(r.reference_no, r.id);
+      .select('id', 'reference_no', 'district_id')) as Array<{
+      id: number;
+      reference_no: string;
+      district_id: number;
+    }>;
+    for (const r of rows) if (r.district_id === districtId) ids.set(r.reference_no, r.id);
   }
   return ids;
 }

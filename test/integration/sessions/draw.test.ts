@@ -62,7 +62,7 @@ async function refusal(run: () => Promise<unknown>): Promise<AppError> {
 }
 
 describe('sessions: draw, freeze, allocate, verify', function () {
-  this.timeout(20_000);
+  this.timeout(60_000);
   const t = useTestDb();
   const deps = () => testDeps(t.db, { clock });
 

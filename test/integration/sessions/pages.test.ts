@@ -7,7 +7,7 @@ import { aComplaint, aUser, districtId } from '../../helpers/builders.js';
 import type { RunningServer } from '../../../server/http-server.js';
 
 describe('sessions: pages and JSON endpoints', function () {
-  this.timeout(20_000);
+  this.timeout(60_000);
   const t = useTestDb();
   let server: RunningServer;
 
