@@ -231,7 +231,8 @@ export class TelephonyService implements TelephonyWebhookHandlers {
         report.leg === 'complainant' && isFinalStatus(report.status)
           ? prefilledDisposition(report.status, report.sipResponseCode)
           : null;
-      if (prefill && row.disposition === null) {
+      const mayDispose = row.disposition === null && heldByAttempt(task, row);
+      if (prefill && mayDispose) {
         // No answer, busy, a dead number: the queue's retry rule applies without the caller typing anything.
         queue = await recordTelephonyDisposition(trx, clock, {
           ...dispositionTarget(task, attemptId, row.user_id),
@@ -239,7 +240,7 @@ export class TelephonyService implements TelephonyWebhookHandlers {
           verdict: null,
           needsHumanCall: false,
         });
-      } else if (row.channel === 'ivr' && report.status === 'completed' && row.disposition === null) {
+      } else if (row.channel === 'ivr' && report.status === 'completed' && mayDispose) {
         // Answered, but the call ended before any key: a person calls back rather than the IVR again.
         const outcome = ivrOutcome(null);
         queue = await recordTelephonyDisposition(trx, clock, {
@@ -301,8 +302,9 @@ export class TelephonyService implements TelephonyWebhookHandlers {
         return null;
       }
       await trx('call_attempts').where({ id: attemptId }).update({ ivr_digits: report.digits });
-      const outcome = ivrOutcome(report.choice);
       const task = (await taskContext(trx, row.task_id))!;
+      if (!heldByAttempt(task, row)) return null;
+      const outcome = ivrOutcome(report.choice);
       const queue = await recordTelephonyDisposition(trx, clock, {
         ...dispositionTarget(task, attemptId, null),
         disposition: outcome.disposition,
@@ -613,6 +615,14 @@ async function openBridgeAttempt(
 async function lockAttempt(trx: Knex.Transaction, attemptId: number): Promise<AttemptRow | undefined> {
   return (await lockForUpdate(trx, trx('call_attempts').where({ id: attemptId }).first())) as
     AttemptRow | undefined;
+}
+
+/**
+ * Only the attempt that still holds its task may decide the task: a lease that ran out mid-call has handed
+ * the task on (and the caller may have typed the outcome already), so a late answer stays on the attempt only.
+ */
+function heldByAttempt(task: TaskContext, row: AttemptRow): boolean {
+  return task.status === 'claimed' && task.currentAttemptId === row.id && task.leaseUserId === row.user_id;
 }
 
 /** The call an attempt placed, reported before the API call that placed it returned. */

@@ -412,6 +412,30 @@ describe('telephony through the app (fake Twilio)', () => {
       expect(await t.db('audit_log').where({ action: 'telephony.speech.changed' })).to.have.length(1);
     });
 
+    it('leaves the task alone when the answer comes after the task passed to a person', async () => {
+      const { task, callSid, attemptId } = await anIvrRun();
+      const person = await aUser(t.db, { role: 'caller' });
+      const [manual] = await t.db('call_attempts').insert({
+        task_id: task.taskId,
+        user_id: person.id,
+        channel: 'manual',
+        started_at: '2026-11-23 06:20:00.000',
+      });
+      await t
+        .db('call_tasks')
+        .where({ id: task.taskId })
+        .update({ lease_user_id: person.id, current_attempt_id: manual });
+      await fake.pressKeys(callSid, '1');
+      expect(await t.db('outcomes').where({ task_id: task.taskId })).to.have.length(0);
+      expect(
+        await t.db('call_tasks').where({ id: task.taskId }).first('status', 'lease_user_id'),
+      ).to.deep.equal({
+        status: 'claimed',
+        lease_user_id: person.id,
+      });
+      expect(await attemptRow(attemptId)).to.include({ ivr_digits: '1', disposition: null });
+    });
+
     it('queues a call-back by a person when the complainant presses 3', async () => {
       const { task, callSid } = await anIvrRun();
       await fake.pressKeys(callSid, '3');
