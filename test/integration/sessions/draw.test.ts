@@ -141,6 +141,30 @@ describe('sessions: draw, freeze, allocate, verify', function () {
     expect(verified.mismatches).to.deep.equal([]);
   });
 
+  it('freezes a frame of many 64 KB chunks to the exact file, and sample:verify confirms it', async () => {
+    const district = (await t.db('districts').where({ code: 'kanpur-nagar' }).first('id')) as { id: number };
+    const departments = (await t.db('departments').whereIn('code', DEPARTMENTS).pluck('id')) as number[];
+    const now = DateTime.utc();
+    const rows = Array.from({ length: 6000 }, (_, i) => ({
+      reference_no: `9232${String((i * 7919) % 1_000_003).padStart(8, '0')}`,
+      disposed_at: now.minus({ days: 4 }).toFormat('yyyy-MM-dd HH:mm:ss.SSS'),
+      mobile: `+9170${String(i).padStart(8, '0')}`,
+      district_id: district.id,
+      department_id: departments[i % departments.length],
+      status: 'disposed',
+      redisposed: false,
+      created_at: now.toFormat('yyyy-MM-dd HH:mm:ss.SSS'),
+      updated_at: now.toFormat('yyyy-MM-dd HH:mm:ss.SSS'),
+    }));
+    for (let i = 0; i < rows.length; i += 500) await t.db('complaints').insert(rows.slice(i, i + 500));
+    const sessionId = await aSession(deps(), { mode: 'pool', total: 40 });
+    const outcome = await drawSample(deps(), null, sessionId);
+    const file = await frozenFrameFile(t.db, outcome.drawId);
+    expect(file.length).to.be.greaterThan(2 * 65_536);
+    expect(createHash('sha256').update(file).digest('hex')).to.equal(outcome.frameHash);
+    expect(await reportDrawVerification(t.db, outcome.drawId, () => undefined)).to.equal(0);
+  });
+
   it('a changed frame changes the hash, and a tampered frozen frame is refuted', async () => {
     await aFrame(t.db, 40);
     const callers = [await aUser(t.db, { role: 'caller' }), await aUser(t.db, { role: 'caller' })];
