@@ -6,7 +6,8 @@ import { projectRoot } from '../../server/config.js';
 import type { AppDeps } from '../../server/deps.js';
 import { startServer, type RunningServer } from '../../server/http-server.js';
 import { startTestServer, testDeps, TestClient } from '../helpers/app.js';
-import { aUser, departmentId } from '../helpers/builders.js';
+import { nowDb } from '../../server/shared/dates.js';
+import { aUser } from '../helpers/builders.js';
 import { aBoardSession, aBoardTask, anOutcome } from '../helpers/builders-board.js';
 import { cookieOf } from '../helpers/board-client.js';
 import { browserCookies, hasChromium, launchChromium } from '../helpers/browser.js';
@@ -49,29 +50,30 @@ describeWithChromium('live board in a browser (Debian Chromium)', function () {
 
   const count = (page: Page, name: string) => page.locator(`[data-count="${name}"] .big-value`).textContent();
 
-  /** What the call queue does on an outcome: the rows in one commit, then the event. */
-  async function recordOutcome(
-    session: { id: number; districtId: number },
-    task: { id: number; complaintId: number; referenceNo: string },
-    callerId: number,
+  /** A caller in another "page": claims the task and records the verdict through the real endpoints. */
+  async function recordThroughConsole(
+    caller: { username: string; password: string },
+    taskId: number,
     verdict: string,
-    emit = true,
   ) {
-    const outcomeId = await anOutcome(t.db, { taskId: task.id, userId: callerId, verdict });
-    if (!emit) return;
-    deps.events.emit('outcome:recorded', {
-      outcomeId,
-      taskId: task.id,
-      sessionId: session.id,
-      districtId: session.districtId,
-      complaintId: task.complaintId,
-      referenceNo: task.referenceNo,
-      departmentId: await departmentId(t.db, 'revenue'),
-      userId: callerId,
-      verdict,
+    await t
+      .db('settings')
+      .insert({
+        key: 'calls.queue',
+        value: JSON.stringify({ callingHours: { start: '00:00', end: '24:00' } }),
+        updated_at: nowDb(),
+      })
+      .onConflict('key')
+      .merge();
+    const consolePage = await new TestClient(server.url).signIn(caller.username, caller.password);
+    const claim = await consolePage.post('/api/calls/next');
+    expect(claim.json().data.task?.id, claim.text).to.equal(taskId);
+    const res = await consolePage.post(`/api/tasks/${taskId}/outcome`, {
+      idempotencyKey: `board-e2e-${taskId}`,
       disposition: 'complete',
-      at: new Date().toISOString(),
+      verdict,
     });
+    expect(res.status, res.text).to.equal(201);
   }
 
   it('shows an outcome recorded elsewhere in the count and at the top of the feed, in Hindi', async () => {
@@ -79,14 +81,14 @@ describeWithChromium('live board in a browser (Debian Chromium)', function () {
     const session = await aBoardSession(t.db, { callers: [caller.id], title: 'प्रथम सप्ताह सत्यापन' });
     const first = await aBoardTask(t.db, { sessionId: session.id, assignedUserId: caller.id });
     const second = await aBoardTask(t.db, { sessionId: session.id, assignedUserId: caller.id });
-    await recordOutcome(session, first, caller.id, 'unsatisfied', false);
+    await anOutcome(t.db, { taskId: first.id, userId: caller.id, verdict: 'unsatisfied' });
 
     const page = await openBoard(session.id);
     expect(await count(page, 'sampled')).to.equal('2');
     expect(await count(page, 'satisfied')).to.equal('0');
     expect(await count(page, 'unsatisfied')).to.equal('1');
 
-    await recordOutcome(session, second, caller.id, 'satisfied');
+    await recordThroughConsole(caller, second.id, 'satisfied');
     await page.waitForFunction(
       () => document.querySelector('[data-count="satisfied"] .big-value')?.textContent === '1',
     );
@@ -111,7 +113,7 @@ describeWithChromium('live board in a browser (Debian Chromium)', function () {
     await server.close();
     await page.waitForSelector('#board[data-state="reconnecting"]');
     // Recorded while no server was there to tell the board: only the snapshot on reconnect can show it.
-    await recordOutcome(session, task, caller.id, 'satisfied', false);
+    await anOutcome(t.db, { taskId: task.id, userId: caller.id, verdict: 'satisfied' });
     server = await startServer(deps, port, '127.0.0.1');
 
     await page.waitForFunction(

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { TestClient } from '../../helpers/app.js';
-import { aUser, departmentId } from '../../helpers/builders.js';
+import { nowDb } from '../../../server/shared/dates.js';
+import { aUser } from '../../helpers/builders.js';
 import { aBoardSession, aBoardTask } from '../../helpers/builders-board.js';
 import {
   type BoardClientSocket,
@@ -37,36 +38,43 @@ describeOnMysql('board across two server processes (MariaDB + Redis; skipped on 
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  it('an outcome recorded through process A reaches a board socket connected to process B', async () => {
+  it("an outcome recorded through process A's endpoint reaches a board socket connected to process B", async () => {
+    // Calls all day: the test may run outside the default calling hours.
+    await t.db('settings').insert({
+      key: 'calls.queue',
+      value: JSON.stringify({ callingHours: { start: '00:00', end: '24:00' } }),
+      updated_at: nowDb(),
+    });
     const supervisor = await aUser(t.db, { role: 'supervisor' });
-    const session = await aBoardSession(t.db);
-    const task = await aBoardTask(t.db, { sessionId: session.id });
+    const caller = await aUser(t.db, { role: 'caller' });
+    const session = await aBoardSession(t.db, { callers: [caller.id] });
+    const task = await aBoardTask(t.db, { sessionId: session.id, assignedUserId: caller.id });
 
     const onB = await new TestClient(b.url).signIn(supervisor.username, supervisor.password);
     socket = await connectBoard(b.url, cookieOf(onB));
     const joined = await joinBoard(socket, { sessionId: session.id });
     if (!('data' in joined)) throw new Error(joined.error.message);
 
+    const onA = await new TestClient(a.url).signIn(caller.username, caller.password);
+    const claim = await onA.post('/api/calls/next');
+    expect(claim.json().data.task?.id, claim.text).to.equal(task.id);
     const arriving = nextBoardEvent(socket, (e) => e.name === 'outcome:recorded');
-    a.child.send({
-      emit: 'outcome:recorded',
-      payload: {
-        outcomeId: 1,
-        taskId: task.id,
-        sessionId: session.id,
-        districtId: session.districtId,
-        complaintId: task.complaintId,
-        referenceNo: task.referenceNo,
-        departmentId: await departmentId(t.db, 'revenue'),
-        userId: null,
-        verdict: 'satisfied',
-        disposition: 'complete',
-        at: new Date().toISOString(),
-      },
+    const recorded = await onA.post(`/api/tasks/${task.id}/outcome`, {
+      idempotencyKey: `two-processes-${task.id}`,
+      disposition: 'complete',
+      verdict: 'satisfied',
     });
+    expect(recorded.status, recorded.text).to.equal(201);
+
     const event = await arriving;
-    expect(event).to.include({ room: `session:${session.id}`, seq: joined.data.seq + 1 });
+    expect(event.room).to.equal(`session:${session.id}`);
+    expect(event.seq).to.be.greaterThan(joined.data.seq);
     if (event.name !== 'outcome:recorded') throw new Error('wrong event');
-    expect(event.payload.referenceNo).to.equal(task.referenceNo);
+    expect(event.payload).to.include({
+      referenceNo: task.referenceNo,
+      verdict: 'satisfied',
+      userId: caller.id,
+    });
+    expect(event.payload.outcomeId).to.equal(recorded.json().data.outcomeId);
   });
 });
