@@ -241,13 +241,23 @@ export class CallQueue {
     const nowText = toDbTime(this.clock.now());
     const sessions = await sessionsFor(this.db, userId);
     const sessionIds = sessions.map((s) => s.id);
-    const mine = this.db('call_tasks').where((q) => {
-      q.where('assigned_user_id', userId).orWhere('lease_user_id', userId);
-    });
-    const tasks = (await mine
-      .clone()
-      .select('id', 'status', 'due_at', 'is_callback', 'lease_user_id', 'lease_expires_at')) as Array<
-      Pick<TaskRow, 'id' | 'status' | 'due_at' | 'is_callback' | 'lease_user_id' | 'lease_expires_at'>
+    const tasks = (await this.db('call_tasks')
+      .where((q) => {
+        q.where('assigned_user_id', userId).orWhere('lease_user_id', userId);
+      })
+      .select(
+        'assigned_user_id',
+        'id',
+        'status',
+        'due_at',
+        'is_callback',
+        'lease_user_id',
+        'lease_expires_at',
+      )) as Array<
+      Pick<
+        TaskRow,
+        'id' | 'assigned_user_id' | 'status' | 'due_at' | 'is_callback' | 'lease_user_id' | 'lease_expires_at'
+      >
     >;
     // Done means finished for good: a retry or a call-back still waiting is not done.
     const doneByMe = (await this.db('outcomes as o')
@@ -256,7 +266,10 @@ export class CallQueue {
       .whereIn('t.status', ['done', 'unreachable', 'replaced'])
       .countDistinct({ n: 'o.task_id' })
       .first()) as { n: number | string };
-    const assigned = tasks.filter((t) => t.status !== 'cancelled' && t.status !== 'replaced');
+    // Pool tasks held for a moment are not "assigned": only an officer's own N are.
+    const assigned = tasks.filter(
+      (t) => t.assigned_user_id === userId && t.status !== 'cancelled' && t.status !== 'replaced',
+    );
     const callbacks = (await this.db('call_tasks')
       .where({ status: 'queued' })
       .where('is_callback', true)
