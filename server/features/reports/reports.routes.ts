@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/http.js';
+import { formatIst } from '../../shared/dates.js';
 import { t } from '../../shared/i18n.js';
 import { reportCsv, reportXlsx, summaryRows } from './report-exports.js';
 import type { SessionReportService } from './session-report.service.js';
@@ -76,6 +77,8 @@ export function reportsRoutes(deps: AppDeps, reports: SessionReportService): Rou
           title: t(req.lang, 'reports.session.title'),
           report,
           district: req.lang === 'en' ? report.session.districtEn : report.session.districtHi,
+          // A calendar day: noon IST keeps it the same day whatever the zone arithmetic.
+          sessionDate: formatIst(`${report.session.sessionDate} 06:30:00.000`, req.lang, 'date'),
           summary: t(req.lang, 'reports.session.summary', {
             officers: f.officers,
             checked: f.complaintsChecked,

@@ -83,7 +83,8 @@ export async function buildLetter(
     // The office's own file number goes by hand beside this one; ours makes the letter traceable to the session.
     letterNo: `IGRS/${sessionId}/${officerId}`,
     issuedOn: formatIst(latest('demandedAt'), lang, 'date'),
-    deadline: formatIst(latest('deadlineAt'), lang, 'datetime'),
+    // Deadlines end at midnight IST, so the day alone reads right ("by 25 November").
+    deadline: formatIst(latest('deadlineAt'), lang, 'date'),
     districtName: lang === 'en' ? first.districtEn! : first.districtHi!,
     officer: {
       name: first.officerName!,

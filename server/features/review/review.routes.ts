@@ -132,6 +132,7 @@ export function reviewRoutes(deps: AppDeps, review: ReviewService): RouteDef[] {
     ...f,
     department: lang === 'en' ? f.departmentEn : f.departmentHi,
     reasonLabel: t(lang, `review.flagReason.${String(f.reason)}`),
+    verdictLabel: f.verdict ? t(lang, `calls.verdict.${String(f.verdict)}`) : '',
     statusLabel: t(lang, `review.status.${String(f.status)}`),
     demandLabel: f.demandStatus ? t(lang, `review.demand.${String(f.demandStatus)}`) : '',
     reasons: parseJson(f.reasonCodes as string).map((r) =>
