@@ -6,6 +6,7 @@ import { ROLES, type Role, type RouteDef } from '../../../server/shared/http.js'
 import { startTestServer, testDeps, TestClient, type Reply } from '../../helpers/app.js';
 import { aWorld, usersPerRole, type Signed, type World } from '../../helpers/builders-auth.js';
 import { useTestDb } from '../../helpers/db.js';
+import { unknownOnly } from '../../helpers/known-findings.js';
 import { fillPath } from '../../helpers/route-paths.js';
 
 type Who = Role | 'anonymous';
@@ -26,38 +27,6 @@ const NOT_ROLE_REFUSALS: Record<string, { key: string; why: string }> = {
     why: "a task opens only for the caller holding it; the test world's task is held by the caller",
   },
 };
-
-/**
- * Findings in other features that the matrix reports but does not fail on yet, each for the lead to hand on.
- * A failure line that contains `route` and `problem` is printed as a warning instead. Remove an entry once fixed.
- */
-const KNOWN_FINDINGS: Array<{ route: string; problem: string; why: string }> = [
-  {
-    route: 'post /api/outcomes/:outcomeId/correction',
-    problem: 'server error',
-    why: 'calls parses the body with schema.parse instead of parseInput: an empty body is a 500, not a 400',
-  },
-  {
-    route: 'get /calls/scripts',
-    problem: 'shows a complaint of another district',
-    why: "the script preview picks a complaint outside the user's districts and shows its reference number",
-  },
-  {
-    route: 'get /calls/tasks/:taskId',
-    problem: 'shows a complaint of another district',
-    why: "the 'not your task' 403 names the task's reference number to users of other districts",
-  },
-];
-
-/** Splits failure lines into the ones that fail the test and the known ones, which are printed. */
-function unknownOnly(failures: string[]): string[] {
-  const left = failures.filter(
-    (f) => !KNOWN_FINDINGS.some((k) => f.includes(` ${k.route} `) && f.includes(k.problem)),
-  );
-  for (const f of failures.filter((x) => !left.includes(x)))
-    console.warn(`    known finding (not failed): ${f}`);
-  return left;
-}
 
 interface Routed {
   feature: string;
