@@ -265,6 +265,8 @@ interface Result {
   p50: number;
   p95: number;
   p99: number;
+  /** How long the POST itself took to answer: the part of the latency spent before the board gets the event. */
+  postP50: number;
   eventBytes: number;
 }
 
@@ -277,6 +279,7 @@ async function paced(
   setup: (onEvent: Received) => Promise<{ post: (i: number) => Promise<void>; sockets: Socket[] }>,
   starts: Map<number, number>,
   eventBytes: () => number,
+  postTimes: number[] = [],
 ): Promise<Result> {
   const latencies: number[] = [];
   let received = 0;
@@ -315,6 +318,10 @@ async function paced(
     p50: pct(latencies, 50),
     p95: pct(latencies, 95),
     p99: pct(latencies, 99),
+    postP50: pct(
+      postTimes.sort((a, b) => a - b),
+      50,
+    ),
     eventBytes: eventBytes(),
   };
 }
@@ -333,6 +340,7 @@ async function productRun(
   );
   const free = [...callers];
   const starts = new Map<number, number>();
+  const postTimes: number[] = [];
   return paced(
     name,
     async (onEvent) => {
@@ -356,6 +364,7 @@ async function productRun(
           });
           starts.set(task.id, performance.now());
           const r = await caller.fetch('POST', `/api/tasks/${task.id}/outcome`, body);
+          postTimes.push(performance.now() - starts.get(task.id)!);
           if (r.status !== 201) throw new Error(`outcome ${r.status}: ${r.text}`);
         } finally {
           free.push(caller);
@@ -365,6 +374,7 @@ async function productRun(
     },
     starts,
     () => sample.bytes,
+    postTimes,
   );
 }
 
@@ -444,6 +454,7 @@ async function main(): Promise<void> {
     'p95 ms': r.p95.toFixed(1),
     'p99 ms': r.p99.toFixed(1),
     'p95 ÷ bare p95': (r.p95 / ref).toFixed(2),
+    'POST answer p50 ms': Number.isNaN(r.postP50) ? '–' : r.postP50.toFixed(1),
     'event bytes': r.eventBytes,
   }));
   console.table(rows);
