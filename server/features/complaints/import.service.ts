@@ -367,21 +367,19 @@ export class ImportService {
       const key = officerKey(row.officer!);
       if (!known.has(key)) missing.set(key, row.officer!);
     }
+    let found = new Map<string, number>();
     if (missing.size > 0) {
-      const found = await findOrCreateOfficers(trx, [...missing.values()], now);
-      // Only the officers asked for: the lookup by name may return namesakes from other districts.
+      found = await findOrCreateOfficers(trx, [...missing.values()], now);
+      // Only the officers asked for: the lookup by name also returns namesakes elsewhere.
       for (const key of missing.keys()) {
         const id = found.get(key);
         if (id !== undefined && known.size < 100_000) known.set(key, id);
-        else if (id !== undefined) found.set(key, id);
       }
-      for (const row of rows) {
-        const key = officerKey(row.officer!);
-        row.write.officer_id = known.get(key) ?? found.get(key) ?? null;
-      }
-      return;
     }
-    for (const row of rows) row.write.officer_id = known.get(officerKey(row.officer!)) ?? null;
+    for (const row of rows) {
+      const key = officerKey(row.officer!);
+      row.write.officer_id = known.get(key) ?? found.get(key) ?? null;
+    }
   }
 
   /** Closes the batch with its counts and one audit entry, in one transaction. */
