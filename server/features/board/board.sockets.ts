@@ -94,6 +94,8 @@ export function attachBoardSockets(deps: AppDeps, io: SocketServer): BoardSocket
     for (const c of [pub, sub]) c.on('error', (err) => deps.logger.error({ err }, 'redis (board)'));
     redisClients.push(pub, sub);
     ready = Promise.all([pub.connect(), sub.connect()]);
+    // Without Redis the board cannot number events across processes: say so once, and let joins answer an error.
+    ready.catch((err: unknown) => deps.logger.error({ err }, 'board cannot reach Redis at REDIS_URL'));
     io.adapter(createAdapter(pub, sub));
     store = redisBoardStore(pub);
   }
