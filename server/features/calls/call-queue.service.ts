@@ -92,7 +92,32 @@ function districtHours(settingsJson: string, fallback: CallingHours): CallingHou
 }
 
 /** How many of the best tasks a claim tries to lock, one by one, before reading the queue again. */
-const CANDIDATE_WINDOW = 20;
+const CANDIDATE_WINDOW = 50;
+
+interface CandidateRow {
+  id: number;
+  is_callback: number | boolean;
+  priority: number;
+}
+
+/**
+ * The order a claimer tries its candidates in: the best one first; if that was just taken by someone else
+ * (many claimers at once), the rest in a random order within each rank (call-back, priority), so that
+ * concurrent claimers spread over the window instead of all queueing for the same next row.
+ */
+function* tryOrder(rows: CandidateRow[]): Generator<number> {
+  yield rows[0]!.id;
+  const rank = (r: CandidateRow) => `${Number(r.is_callback)}:${r.priority}`;
+  const groups = new Map<string, number[]>();
+  for (const r of rows.slice(1)) groups.set(rank(r), [...(groups.get(rank(r)) ?? []), r.id]);
+  for (const ids of groups.values()) {
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+    }
+    yield* ids;
+  }
+}
 
 /** InnoDB may pick a transaction as a deadlock victim under heavy concurrency; the whole transaction is safe to rerun. */
 export async function retryOnDeadlock<T>(work: () => Promise<T>, tries = 4): Promise<T> {
@@ -169,7 +194,7 @@ export class CallQueue {
         // A single ordered FOR UPDATE would make InnoDB lock every row it sorts, and claimers would starve each other.
         let candidate: TaskRow | undefined;
         for (let round = 0; round < 5 && !candidate; round++) {
-          const ids = (await claimable(trx('call_tasks').whereIn('session_id', openIds))
+          const rows = (await claimable(trx('call_tasks').whereIn('session_id', openIds))
             .orderBy([
               { column: 'is_callback', order: 'desc' },
               { column: 'priority', order: 'desc' },
@@ -177,9 +202,9 @@ export class CallQueue {
               { column: 'id', order: 'asc' },
             ])
             .limit(CANDIDATE_WINDOW)
-            .pluck('id')) as number[];
-          if (ids.length === 0) break;
-          for (const id of ids) {
+            .select('id', 'is_callback', 'priority')) as CandidateRow[];
+          if (rows.length === 0) break;
+          for (const id of tryOrder(rows)) {
             candidate = (await lockSkippingLocked(
               trx,
               claimable(trx('call_tasks').where({ id })).first(),
