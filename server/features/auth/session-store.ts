@@ -5,9 +5,11 @@ import { DateTime } from 'luxon';
 import { toDbTime } from '../../shared/dates.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
 export class KnexSessionStore extends session.Store {
   private sweeper: NodeJS.Timeout;
+  private lastTouched = new Map<string, number>();
 
   constructor(private readonly db: Knex) {
     super();
@@ -43,6 +45,13 @@ export class KnexSessionStore extends session.Store {
   }
 
   override touch(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
+    // express-session touches on every request; moving the expiry once every few minutes is plenty,
+    // and spares the hot call endpoints a write per request.
+    const last = this.lastTouched.get(sid);
+    const nowMs = Date.now();
+    if (last !== undefined && nowMs - last < TOUCH_EVERY_MS) return void cb?.();
+    this.lastTouched.set(sid, nowMs);
+    if (this.lastTouched.size > 50_000) this.lastTouched.clear();
     this.db('web_sessions')
       .where({ sid })
       .update({ expired: this.expiry(sess) })
@@ -51,6 +60,7 @@ export class KnexSessionStore extends session.Store {
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.lastTouched.delete(sid);
     this.db('web_sessions')
       .where({ sid })
       .del()
