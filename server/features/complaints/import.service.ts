@@ -24,6 +24,8 @@ import {
   updateBatch,
   upsertComplaints,
 } from './import.repository.js';
+import { queueReverification, type QueuedReverification } from '../review/reverification.js';
+import type { EventBus } from '../../shared/events.js';
 
 /**
  * Exports often leave the designation out; the officers table needs one to tell two officers of the
@@ -76,6 +78,8 @@ interface Deps {
   db: Knex;
   clock?: Clock;
   audit: AuditLog;
+  /** Where re-verification tasks are announced to the board; the CLI and benchmarks run without one. */
+  events?: EventBus;
 }
 
 /** A complaint ready to write, with what the comparison needs. */
@@ -351,9 +355,24 @@ export class ImportService {
       await this.attachOfficers(trx, wantedOfficers, officers, now);
       await upsertComplaints(trx, writes);
       await insertReportHistory(trx, history);
+      // A rejected report that comes back re-disposed is called again; the task is made with the write.
+      for (const h of history) {
+        const queued = await queueReverification(trx as Knex.Transaction, h.complaint_id, this.clock);
+        if (queued?.created) requeued.push(queued);
+      }
     };
+    const requeued: QueuedReverification[] = [];
     if (dryRun) await work(this.deps.db);
     else await this.deps.db.transaction(work);
+    for (const q of requeued) {
+      this.deps.events?.emit('task:changed', {
+        taskId: q.taskId,
+        sessionId: q.sessionId,
+        districtId: q.districtId,
+        status: 'queued',
+        userId: null,
+      });
+    }
   }
 
   private async attachOfficers(

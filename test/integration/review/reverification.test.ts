@@ -7,6 +7,11 @@ import { startTestServer, testDeps, TestClient } from '../../helpers/app.js';
 import { aComplaint, aUser } from '../../helpers/builders.js';
 import { aCallRecord, aFeedbackSession, aQueuedTask } from '../../helpers/builders-review.js';
 import { useTestDb } from '../../helpers/db.js';
+import { ImportService } from '../../../server/features/complaints/import.service.js';
+import { AuditLog } from '../../../server/features/audit/audit-log.js';
+import { EventBus } from '../../../server/shared/events.js';
+import { COLUMNS } from '../../../server/features/complaints/import/columns.js';
+import { anExportRow, csvLine, writeTemp } from '../../unit/features/complaints/import/export-builders.js';
 
 describe('re-verification of re-disposed complaints', () => {
   const t = useTestDb();
@@ -106,5 +111,34 @@ describe('re-verification of re-disposed complaints', () => {
     ).to.deep.include({
       n: 0,
     });
+  });
+
+  it('is queued by the import itself when a rejected complaint comes back with a new report', async () => {
+    const { complaint } = await calledUnsatisfied(true);
+    const events = new EventBus();
+    const changed: number[] = [];
+    events.on('task:changed', (e) => changed.push(e.taskId));
+    const row = anExportRow({
+      reference_no: complaint.referenceNo,
+      district: 'Kanpur Nagar',
+      department: 'Revenue',
+      disposal_report: 'दोबारा जांच कर शिकायतकर्ता की उपस्थिति में कब्जा हटवाया गया।',
+    });
+    const file = writeTemp(
+      'redisposed.csv',
+      [csvLine(COLUMNS.map((c) => c.labelEn)), csvLine(COLUMNS.map((c) => String(row[c.key] ?? '')))].join(
+        '\n',
+      ),
+    );
+    const importer = new ImportService({ db: t.db, clock, audit: new AuditLog(clock), events });
+    const summary = await importer.importFile({ filePath: file, fileName: 'redisposed.csv', userId: null });
+    expect(summary).to.include({ updated: 1, redisposed: 1 });
+    const task = await t
+      .db('call_tasks as t')
+      .join('feedback_sessions as s', 's.id', 't.session_id')
+      .where({ 't.complaint_id': complaint.id, 's.purpose': 'reverification' })
+      .first('t.id', 't.status');
+    expect(task).to.include({ status: 'queued' });
+    expect(changed).to.deep.equal([task.id]);
   });
 });
