@@ -59,10 +59,16 @@ export function aRawRow(
 }
 
 let folder: string | undefined;
-/** A file in this run's temp folder. */
+let files = 0;
+/**
+ * A file in this run's temp folder, in a subfolder of its own: several test files use the same names,
+ * and an import still running in the background must never see its file replaced.
+ */
 export function tempPath(name: string): string {
   folder ??= fs.mkdtempSync(path.join(os.tmpdir(), 'igrs-import-test-'));
-  return path.join(folder, name);
+  const own = path.join(folder, String(++files));
+  fs.mkdirSync(own);
+  return path.join(own, name);
 }
 
 export function writeTemp(name: string, content: string | Buffer): string {

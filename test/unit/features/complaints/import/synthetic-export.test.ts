@@ -130,15 +130,17 @@ describe('synthetic IGRS export', () => {
   });
 
   it('keeps reference numbers independent of the seed, so a second export updates the same complaints', async () => {
-    const first = await writeSyntheticExport(tempPath('ref-a.csv'), { rows: 5, seed: 1, headers: 'en' });
-    const second = await writeSyntheticExport(tempPath('ref-b.csv'), { rows: 5, seed: 2, headers: 'en' });
+    const fileA = tempPath('ref-a.csv');
+    const fileB = tempPath('ref-b.csv');
+    const first = await writeSyntheticExport(fileA, { rows: 5, seed: 1, headers: 'en' });
+    const second = await writeSyntheticExport(fileB, { rows: 5, seed: 2, headers: 'en' });
     const refs = (file: string) =>
       fs
         .readFileSync(file, 'utf8')
         .split('\r\n')
         .slice(1, 4)
         .map((line) => line.split(',')[0]);
-    expect(refs(tempPath('ref-a.csv'))).to.deep.equal(refs(tempPath('ref-b.csv')));
+    expect(refs(fileA)).to.deep.equal(refs(fileB));
     expect(first.rows + second.rows).to.equal(10);
   });
 });
