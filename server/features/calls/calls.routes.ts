@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { canSeeDistrict } from '../auth/users.repository.js';
+import { canSeeDistrict, whereInScope } from '../auth/users.repository.js';
+import { dialControl } from '../telephony/dial-control.js';
 
 import { AppError, forbidden, notFound } from '../../shared/errors.js';
 import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/http.js';
@@ -86,8 +87,11 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
     const mayView = (EDITORS as readonly string[]).includes(u.role)
       ? canSeeDistrict(u, task.district_id)
       : own;
-    if (!mayView && !(await everAttempted(taskId, u.id)))
+    if (!mayView && !(await everAttempted(taskId, u.id))) {
+      // Name the reference only to someone who may see the district; others learn nothing of the task.
+      if (!canSeeDistrict(u, task.district_id)) throw notFound('calls.error.taskNotFound', { taskId });
       throw forbidden('calls.error.notYourTask', { reference: task.reference_no });
+    }
     return task;
   }
 
@@ -102,13 +106,16 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
     const leaseLost = lease !== 'held' && (await leaseRanOut(taskId, u.id, task));
     const lang: Lang = isLang(req.lang) ? req.lang : 'hi';
     const script = await s.scripts.scriptForCall(task.complaint_id, u, lang);
+    const dial = dialControl(deps.config, { taskId, mobile: lease === 'held' ? task.mobile : null });
     return {
       title: t(lang, 'calls.task.title', { reference: task.reference_no }),
       task,
       holding: lease === 'held',
       leaseLost,
-      // The full number only for the caller who holds the lease; everyone else sees it masked.
-      mobile: lease === 'held' ? task.mobile : null,
+      // The full number only for the caller who holds the lease, and never in Twilio mode, where the
+      // bridge dials it; everyone else sees it masked.
+      mobile: dial.mobile,
+      dial,
       script: {
         id: script.script.id,
         version: script.script.version,
@@ -333,8 +340,10 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
       asyncHandler(async (req, res) => {
         const lang: Lang = req.query.script === 'en' ? 'en' : req.query.script === 'hi' ? 'hi' : req.lang;
         const script = await s.scripts.currentScript(lang);
-        const sample = (await deps.db('complaints').orderBy('id', 'desc').first('id', 'reference_no')) as
-          { id: number; reference_no: string } | undefined;
+        // The preview's sample complaint comes from the editor's own districts only.
+        const sample = (await whereInScope(deps.db('complaints'), user(req), 'district_id')
+          .orderBy('id', 'desc')
+          .first('id', 'reference_no')) as { id: number; reference_no: string } | undefined;
         res.render('calls/scripts', {
           title: t(req.lang, 'calls.scripts.title'),
           script,

@@ -7,6 +7,7 @@ import { lockForUpdate } from '../../db/locking.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type Clock, fromDbTime, IST, toDbTime } from '../../shared/dates.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../shared/errors.js';
+import { parseInput } from '../../shared/http.js';
 import type { EventBus, OutcomeRecordedEvent } from '../../shared/events.js';
 import { raiseFlagForOutcome } from '../review/flags.hook.js';
 import { replaceFromReserve } from '../sessions/replacement.js';
@@ -146,6 +147,17 @@ export class OutcomesService {
     }
 
     if (task.lease_user_id !== userId || task.status !== 'claimed') {
+      // Only someone who may see the complaint's district is told which complaint it is.
+      const seer = (await trx('users').where({ id: userId }).first('all_districts')) as
+        { all_districts: number | boolean } | undefined;
+      const inScope =
+        Boolean(seer?.all_districts) ||
+        Boolean(
+          await trx('user_districts')
+            .where({ user_id: userId, district_id: complaint.district_id })
+            .first('user_id'),
+        );
+      if (!inScope) throw notFound('calls.error.taskNotFound', { taskId });
       throw forbidden('calls.error.notYourTask', { reference: complaint.reference_no });
     }
     if ((fromDbTime(task.lease_expires_at)?.toMillis() ?? 0) <= now.toMillis()) {
@@ -184,13 +196,16 @@ export class OutcomesService {
     if (task.current_attempt_id) {
       const attempt = (await trx('call_attempts')
         .where({ id: task.current_attempt_id })
-        .first('started_at')) as { started_at: string } | undefined;
+        .first('started_at', 'duration_seconds')) as
+        { started_at: string; duration_seconds: number | null } | undefined;
       const started = fromDbTime(attempt?.started_at);
+      // A Twilio bridge has already stored the call's own length; otherwise the attempt lasted until now.
+      const wallClock = started ? Math.max(0, Math.round(now.diff(started, 'seconds').seconds)) : null;
       await trx('call_attempts')
         .where({ id: task.current_attempt_id })
         .update({
           ended_at: nowText,
-          duration_seconds: started ? Math.max(0, Math.round(now.diff(started, 'seconds').seconds)) : null,
+          duration_seconds: attempt?.duration_seconds ?? wallClock,
           disposition: disposition.code,
           aapor_code: disposition.aapor,
           script_id: input.scriptId ?? null,
@@ -281,7 +296,7 @@ export class OutcomesService {
     outcomeId: number,
     raw: CorrectionInput,
   ): Promise<RecordedOutcome> {
-    const input = correctionInput.parse(raw);
+    const input = parseInput(correctionInput, raw);
     if (input.verdict && !(VERDICTS as readonly string[]).includes(input.verdict)) {
       throw badRequest('calls.error.unknownVerdict', {
         verdict: input.verdict,

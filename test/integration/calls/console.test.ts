@@ -212,4 +212,23 @@ describe('calls over HTTP', () => {
     expect(saved.status).to.equal(201);
     expect(saved.json().data.version).to.equal(2);
   });
+
+  it('never shows the complainant’s number to the caller in Twilio mode, where the bridge dials it', async () => {
+    const caller = await aUser(t.db, { role: 'caller' });
+    const sessionId = await aSession(t.db, { callers: [caller.id] });
+    const complaint = await aComplaint(t.db, { mobile: '+917000099881' });
+    await aTask(t.db, { sessionId, complaintId: complaint.id });
+    clock.set('2026-11-23T11:00:00+05:30');
+    const twilio = { accountSid: 'AC' + '0'.repeat(32), authToken: 'token', callerId: '+915122300001' };
+    server = await startTestServer(
+      testDeps(t.db, { clock, config: { twilio, publicBaseUrl: 'https://desk.example.org' } }),
+    );
+    const client = await signedIn(caller);
+    const claimed = (await client.post('/api/calls/next')).json().data.task;
+    const page = await client.getPage(`/calls/tasks/${claimed.id}`);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('data-telephony-call');
+    expect(page.text).not.to.include('7000099881');
+    expect(page.text).to.include('70xxxxxx81');
+  });
 });
