@@ -6,7 +6,12 @@ import { importRoutes } from './import.routes.js';
 import { ImportService } from './import.service.js';
 
 export function createComplaintsFeature(deps: AppDeps): Feature {
-  const importer = new ImportService({ db: deps.db, clock: deps.clock, audit: deps.audit, events: deps.events });
+  const importer = new ImportService({
+    db: deps.db,
+    clock: deps.clock,
+    audit: deps.audit,
+    events: deps.events,
+  });
   return {
     name: 'complaints',
     // The import pages first: /complaints/import must not be read as a complaint id.

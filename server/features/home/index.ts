@@ -43,7 +43,7 @@ export function createHomeFeature(db: Knex, nav: () => NavItem[]): Feature {
             .map((n) => ({
               href: n.href,
               label: t(req.lang, n.labelKey),
-              hint: t(req.lang, `${n.labelKey}.hint`),
+              hint: hasMessage(`${n.labelKey}.hint`) ? t(req.lang, `${n.labelKey}.hint`) : '',
             }));
           res.render('home/index', {
             title: t(req.lang, 'home.title'),
