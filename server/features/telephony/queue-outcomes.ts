@@ -10,6 +10,8 @@ import { queueSettings } from '../calls/call-queue.service.js';
 import { nextAttemptAt } from '../calls/calling-hours.js';
 import { dispositionOf } from '../calls/dispositions.js';
 import { raiseFlagForOutcome } from '../review/flags.hook.js';
+import { replaceFromReserve } from '../sessions/replacement.js';
+import { AuditLog } from '../audit/audit-log.js';
 
 export interface TelephonyDisposition {
   taskId: number;
@@ -122,6 +124,29 @@ export async function recordTelephonyDisposition(
     },
     clock,
   );
+  await new AuditLog(clock).record(trx, {
+    userId: input.userId,
+    action: 'outcome.recorded',
+    entity: 'call_task',
+    entityId: input.taskId,
+    before: { attempts: Number(task.attempts) },
+    after: {
+      status,
+      attempts,
+      outcomeId,
+      disposition: disposition.code,
+      verdict: input.verdict,
+      by: 'telephony',
+    },
+  });
+  // Finally unreachable: the next complaint of the same stratum from the reserve list takes its place.
+  if (status === 'unreachable') {
+    const replacement = await replaceFromReserve(trx, input.taskId, clock, {
+      userId: input.userId,
+      reason: disposition.code,
+    });
+    if (replacement !== null) status = 'replaced';
+  }
   return {
     outcomeId,
     taskStatus: status,

@@ -491,6 +491,24 @@ describe('telephony through the app (fake Twilio)', () => {
       const after = await t.db('call_tasks').where({ id: task.taskId }).first();
       expect(after).to.include({ status: 'queued', attempts: 1, last_disposition: 'no_answer' });
       expect(Boolean(after.is_callback)).to.equal(false);
+      const logged = await t
+        .db('audit_log')
+        .where({ action: 'outcome.recorded', entity_id: String(task.taskId) });
+      expect(logged).to.have.length(1);
+    });
+
+    it('ends the task unreachable after the last unanswered attempt, audited, when no reserve is left', async () => {
+      const task = await aCallTask(t.db, { now: deps.clock.now() });
+      await t.db('call_tasks').where({ id: task.taskId }).update({ attempts: 2 });
+      const service = createTelephonyService(deps);
+      await service.startIvrCalls(null, task.sessionId);
+      await fake.progressCall(fake.createdCalls()[0]!.sid, ['initiated', 'ringing', 'no-answer']);
+      const after = await t.db('call_tasks').where({ id: task.taskId }).first();
+      expect(after).to.include({ status: 'unreachable', attempts: 3 });
+      const logged = await t
+        .db('audit_log')
+        .where({ action: 'outcome.recorded', entity_id: String(task.taskId) });
+      expect(JSON.parse(logged[0].after_state)).to.include({ status: 'unreachable', by: 'telephony' });
     });
   });
 });
