@@ -12,7 +12,7 @@ import { isLang, t, type Lang } from '../../shared/i18n.js';
 import type { CallQueue, TaskRow } from './call-queue.service.js';
 import { DISPOSITIONS, VERDICTS } from './dispositions.js';
 import type { OutcomesService } from './outcomes.service.js';
-import type { ScriptsService } from './scripts.service.js';
+import { SCRIPT_VARIABLES, type ScriptsService } from './scripts.service.js';
 
 const CALLERS = ['caller', 'session_officer'] as const;
 const VIEWERS = ['caller', 'session_officer', 'supervisor', 'admin'] as const;
@@ -351,18 +351,7 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
           questionsJson: JSON.stringify(script.questions, null, 2),
           versions: await s.scripts.versions(lang),
           sample,
-          variables: [
-            'complainantName',
-            'referenceNo',
-            'department',
-            'district',
-            'subject',
-            'receivedOn',
-            'disposedOn',
-            'reportGist',
-            'callerName',
-            'callerOffice',
-          ],
+          variables: SCRIPT_VARIABLES,
           scripts: ['/static/js/script-editor.js'],
         });
       }),
