@@ -3,6 +3,7 @@ import 'dotenv/config';
 import { bootstrap } from './bootstrap.js';
 import { startServer } from './http-server.js';
 import { seedDemo } from './features/complaints/demo-data.js';
+import { seedDemoSession } from './features/sessions/demo-session.js';
 
 async function main(): Promise<void> {
   const deps = await bootstrap();
@@ -14,8 +15,11 @@ async function main(): Promise<void> {
         `First start on an empty database: making demo data (${config.demoComplaints} complaints)...`,
       );
       const { accounts } = await seedDemo(db, { complaints: config.demoComplaints, seed: 'demo' });
+      // A drawn session makes the console, the board and the reports worth opening at once.
+      await seedDemoSession(deps).catch((err: Error) => logger.warn({ err }, 'demo session not made'));
       console.log('Demo accounts (user / password):');
       for (const a of accounts) console.log(`  ${a.role.padEnd(16)} ${a.username.padEnd(12)} ${a.password}`);
+      console.log("  The demo session's 11 officers: adm1–adm5, acm1–acm6, password demo-<user name>.");
     }
   }
   const server = await startServer(deps);
