@@ -120,24 +120,28 @@ export interface SessionCaller {
   departmentCode: string | null;
 }
 
+interface CallerRow {
+  id: number;
+  display_name: string;
+  designation: string | null;
+  department_code: string | null;
+}
+
+const toSessionCaller = (r: CallerRow): SessionCaller => ({
+  id: r.id,
+  displayName: r.display_name,
+  designation: r.designation,
+  departmentCode: r.department_code,
+});
+
 export async function listSessionCallers(db: Knex, sessionId: number): Promise<SessionCaller[]> {
   const rows = (await db('session_callers as sc')
     .join('users as u', 'u.id', 'sc.user_id')
     .leftJoin('departments as d', 'd.id', 'u.department_id')
     .where('sc.session_id', sessionId)
     .orderBy('u.id')
-    .select('u.id', 'u.display_name', 'u.designation', { department_code: 'd.code' })) as Array<{
-    id: number;
-    display_name: string;
-    designation: string | null;
-    department_code: string | null;
-  }>;
-  return rows.map((r) => ({
-    id: r.id,
-    displayName: r.display_name,
-    designation: r.designation,
-    departmentCode: r.department_code,
-  }));
+    .select('u.id', 'u.display_name', 'u.designation', { department_code: 'd.code' })) as CallerRow[];
+  return rows.map(toSessionCaller);
 }
 
 /** Users who may take calls in a district: active callers, session officers and supervisors with access to it. */
@@ -160,18 +164,8 @@ export async function findEligibleCallers(
     .orderBy('u.id')
     .select('u.id', 'u.display_name', 'u.designation', { department_code: 'd.code' });
   if (userIds) query.whereIn('u.id', userIds);
-  const rows = (await query) as Array<{
-    id: number;
-    display_name: string;
-    designation: string | null;
-    department_code: string | null;
-  }>;
-  return rows.map((r) => ({
-    id: r.id,
-    displayName: r.display_name,
-    designation: r.designation,
-    departmentCode: r.department_code,
-  }));
+  const rows = (await query) as CallerRow[];
+  return rows.map(toSessionCaller);
 }
 
 export interface DrawRecord {
