@@ -49,9 +49,12 @@ export async function startServer(
     httpServer,
     io,
     async close() {
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // io.close() disconnects the sockets and starts the HTTP server's close; ending the remaining keep-alive
+      // and in-flight connections right away keeps a browser's open requests from holding the close up.
+      const closed = new Promise<void>((resolve) => io.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await closed;
       await app.close();
-      httpServer.closeAllConnections?.();
     },
   };
 }
