@@ -3,7 +3,14 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { nowDb, toDbTime } from '../../server/shared/dates.js';
 import { ROLES, type Role } from '../../server/shared/http.js';
-import { aComplaint, aUser, departmentId, districtId, type ComplaintSpec } from './builders.js';
+import {
+  aComplaint,
+  aUser,
+  departmentId,
+  districtId,
+  TASK_DUE_LONG_AGO,
+  type ComplaintSpec,
+} from './builders.js';
 
 export type Signed = { id: number; username: string; password: string };
 
@@ -112,7 +119,7 @@ export async function aWorld(
     assigned_user_id: people.callerId,
     status: 'queued',
     priority: 0,
-    due_at: toDbTime(DateTime.utc().minus({ minutes: 5 })),
+    due_at: TASK_DUE_LONG_AGO,
     is_callback: false,
     attempts: 1,
     created_at: now,

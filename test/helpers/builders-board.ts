@@ -1,7 +1,7 @@
 // Builders for the board's test data: a session with callers, its tasks, and outcomes as the call queue writes them.
 import type { Knex } from 'knex';
 import { nowDb } from '../../server/shared/dates.js';
-import { aComplaint, districtId } from './builders.js';
+import { aComplaint, districtId, TASK_DUE_LONG_AGO } from './builders.js';
 
 export async function aBoardSession(
   db: Knex,
@@ -43,7 +43,7 @@ export async function aBoardTask(
     complaint_id: complaint.id,
     assigned_user_id: spec.assignedUserId ?? null,
     status: spec.status ?? 'queued',
-    due_at: now,
+    due_at: TASK_DUE_LONG_AGO,
     created_at: now,
     updated_at: now,
   });

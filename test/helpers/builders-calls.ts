@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { nowDb, toDbTime } from '../../server/shared/dates.js';
-import { aComplaint, districtId } from './builders.js';
+import { aComplaint, districtId, TASK_DUE_LONG_AGO } from './builders.js';
 
 export async function aSession(
   db: Knex,
@@ -44,7 +44,7 @@ export async function aTask(db: Knex, spec: TaskSpec): Promise<number> {
     assigned_user_id: spec.assignedUserId ?? null,
     status: spec.status ?? 'queued',
     priority: spec.priority ?? 0,
-    due_at: toDbTime(spec.dueAt ?? DateTime.utc().minus({ days: 1 })),
+    due_at: spec.dueAt ? toDbTime(spec.dueAt) : TASK_DUE_LONG_AGO,
     is_callback: spec.isCallback ?? false,
     attempts: 0,
     created_at: now,

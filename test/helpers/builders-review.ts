@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { raiseFlagForOutcome } from '../../server/features/review/flags.hook.js';
 import { type Clock, nowDb, systemClock } from '../../server/shared/dates.js';
-import { aComplaint, aUser, districtId } from './builders.js';
+import { aComplaint, aUser, districtId, TASK_DUE_LONG_AGO } from './builders.js';
 
 let counter = 0;
 
@@ -79,7 +79,7 @@ export async function aQueuedTask(
     assigned_user_id: userId,
     status: 'queued',
     priority: 0,
-    due_at: now,
+    due_at: TASK_DUE_LONG_AGO,
     is_callback: false,
     attempts: 0,
     created_at: now,

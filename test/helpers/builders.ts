@@ -6,6 +6,13 @@ import { AuthService } from '../../server/features/auth/auth.service.js';
 import { nowDb, systemClock, toDbTime } from '../../server/shared/dates.js';
 import type { Role } from '../../server/shared/http.js';
 
+/**
+ * When a test task falls due unless the test says otherwise: long before any test's fixed clock, so a task is
+ * due whatever the date the suite runs on (a default of "a day before the real now" broke every fixed-clock
+ * test once the real date passed the clocks).
+ */
+export const TASK_DUE_LONG_AGO = '2026-01-01 00:00:00.000';
+
 let counter = 0;
 const next = () => ++counter;
 
