@@ -98,6 +98,68 @@ interface CandidateRow {
   id: number;
   is_callback: number | boolean;
   priority: number;
+  due_at: string;
+}
+
+/** The queue's order: due call-backs first, then priority, then the time the task fell due. */
+function queueOrder(a: CandidateRow, b: CandidateRow): number {
+  return (
+    Number(b.is_callback) - Number(a.is_callback) ||
+    b.priority - a.priority ||
+    (a.due_at < b.due_at ? -1 : a.due_at > b.due_at ? 1 : 0) ||
+    a.id - b.id
+  );
+}
+
+/**
+ * The best CANDIDATE_WINDOW tasks a caller may claim, best first. Each part is one walk of an index in queue
+ * order (call_tasks_claim_order_index) that stops after the window: the caller's own tasks and the pool of each
+ * open session, plus tasks whose lease ran out (few, by the lease index). One query with ORs over all of them
+ * would read and sort the session's whole queue on every claim.
+ */
+async function bestCandidates(
+  trx: Knex.Transaction,
+  {
+    userId,
+    openIds,
+    pooled,
+    nowText,
+  }: { userId: number; openIds: number[]; pooled: number[]; nowText: string },
+): Promise<CandidateRow[]> {
+  const columns = ['id', 'is_callback', 'priority', 'due_at'];
+  const inOrder = (q: Knex.QueryBuilder) =>
+    q
+      .orderBy([
+        { column: 'is_callback', order: 'desc' },
+        { column: 'priority', order: 'desc' },
+        { column: 'due_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(CANDIDATE_WINDOW)
+      .select(columns);
+  const parts: Knex.QueryBuilder[] = [];
+  for (const sessionId of openIds) {
+    const queued = () => trx('call_tasks').where({ session_id: sessionId, status: 'queued' });
+    parts.push(inOrder(queued().where('assigned_user_id', userId).where('due_at', '<=', nowText)));
+    if (pooled.includes(sessionId)) {
+      parts.push(inOrder(queued().whereNull('assigned_user_id').where('due_at', '<=', nowText)));
+    }
+  }
+  parts.push(
+    inOrder(
+      trx('call_tasks')
+        .where('status', 'claimed')
+        .where('lease_expires_at', '<=', nowText)
+        .whereIn('session_id', openIds)
+        .where((w) => {
+          w.where('assigned_user_id', userId);
+          if (pooled.length) w.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', pooled));
+        }),
+    ),
+  );
+  const rows: CandidateRow[] = [];
+  for (const part of parts) rows.push(...((await part) as CandidateRow[]));
+  return rows.sort(queueOrder).slice(0, CANDIDATE_WINDOW);
 }
 
 /**
@@ -194,15 +256,7 @@ export class CallQueue {
         // A single ordered FOR UPDATE would make InnoDB lock every row it sorts, and claimers would starve each other.
         let candidate: TaskRow | undefined;
         for (let round = 0; round < 5 && !candidate; round++) {
-          const rows = (await claimable(trx('call_tasks').whereIn('session_id', openIds))
-            .orderBy([
-              { column: 'is_callback', order: 'desc' },
-              { column: 'priority', order: 'desc' },
-              { column: 'due_at', order: 'asc' },
-              { column: 'id', order: 'asc' },
-            ])
-            .limit(CANDIDATE_WINDOW)
-            .select('id', 'is_callback', 'priority')) as CandidateRow[];
+          const rows = await bestCandidates(trx, { userId, openIds, pooled, nowText });
           if (rows.length === 0) break;
           for (const id of tryOrder(rows)) {
             candidate = (await lockSkippingLocked(
