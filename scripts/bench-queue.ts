@@ -95,7 +95,7 @@ async function prepare(
   if (mysql) await db.raw('SET FOREIGN_KEY_CHECKS = 1');
   else await db.raw('PRAGMA foreign_keys = ON');
   await db('audit_head').del();
-  await db('audit_head').insert({ id: 1, last_id: 0, last_hash: '0'.repeat(64) });
+  await db('audit_head').insert({ id: 1, last_seq: 0, last_hash: '0'.repeat(64) });
   // Calls are allowed all day here, so the run does not depend on the hour it starts.
   await putSetting(db, 'calls.queue', { callingHours: { start: '00:00', end: '24:00' } });
   const now = nowDb();

@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { projectRoot } from './config.js';
 import type { AppDeps } from './deps.js';
+import { startAuditSealer } from './features/audit/audit-log.js';
 import { buildFeatures } from './features/index.js';
 import { csrfCheck, csrfToken, guardFor, isAllowed } from './features/auth/guard.js';
 import { KnexSessionStore } from './features/auth/session-store.js';
@@ -184,6 +185,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   };
   app.use(onError);
 
+  const sealer = deps.config.auditSealMs
+    ? startAuditSealer(deps.db, deps.config.auditSealMs, (err) =>
+        deps.logger.error({ err }, 'audit entries not sealed this round'),
+      )
+    : null;
+
   return {
     app,
     features,
@@ -191,6 +198,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       store.close();
       for (const f of features) await f.close?.();
+      await sealer?.stop();
     },
   };
 }

@@ -32,6 +32,7 @@ const schema = z.object({
   TELEPHONY_VOICE: z.string().min(1).default('Polly.Aditi'),
   TELEPHONY_LANGUAGE: z.string().min(2).default('hi-IN'),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  AUDIT_SEAL_MS: z.coerce.number().int().min(0).optional(),
 });
 
 export type DatabaseConfig =
@@ -50,6 +51,8 @@ export interface Config {
   /** Failed-or-not sign-in attempts allowed per address and user name in 15 minutes. */
   loginAttempts: number;
   logLevel: string;
+  /** How often committed audit entries are chained; 0 turns the timer off (tests seal when they need to). */
+  auditSealMs: number;
   publicBaseUrl: string | undefined;
   twilio: { accountSid: string; authToken: string; callerId: string } | undefined;
   telephony: {
@@ -65,7 +68,7 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-/** Parses a DATABASE_URL; only mysql:// (MySQL 8 / MariaDB 10.6+) and sqlite: (file path) are accepted. */
+/** Parses a DATABASE_URL; only mysql:// (MySQL 8 / MariaDB 10.8+) and sqlite: (file path) are accepted. */
 export function parseDatabaseUrl(url: string | undefined, sqliteFile: string): DatabaseConfig {
   if (!url) return { client: 'sqlite', filename: sqliteFile };
   if (url.startsWith('sqlite:')) {
@@ -84,7 +87,7 @@ export function parseDatabaseUrl(url: string | undefined, sqliteFile: string): D
   }
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
     throw new ConfigError(
-      `DATABASE_URL must start with mysql:// (MySQL 8 or MariaDB 10.6+) or sqlite: — got "${parsed.protocol}//".`,
+      `DATABASE_URL must start with mysql:// (MySQL 8 or MariaDB 10.8+) or sqlite: — got "${parsed.protocol}//".`,
     );
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
@@ -124,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     loginAttempts: e.LOGIN_ATTEMPTS,
     logLevel: e.LOG_LEVEL,
+    auditSealMs: e.AUDIT_SEAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 1000),
     publicBaseUrl: e.PUBLIC_BASE_URL,
     twilio: twilioOn
       ? { accountSid: e.TWILIO_ACCOUNT_SID!, authToken: e.TWILIO_AUTH_TOKEN!, callerId: e.TWILIO_CALLER_ID! }

@@ -95,7 +95,7 @@ export async function resetDb(db: Knex): Promise<void> {
       await db.raw('PRAGMA foreign_keys = ON');
     }
   }
-  await db('audit_head').insert({ id: 1, last_id: 0, last_hash: '0'.repeat(64) });
+  await db('audit_head').insert({ id: 1, last_seq: 0, last_hash: '0'.repeat(64) });
 }
 
 /** Mocha hooks for a test file: the shared database, emptied before each test. */

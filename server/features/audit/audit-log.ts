@@ -1,7 +1,13 @@
 // The append-only audit log: every state change, hash-chained so a deleted or edited entry is detectable.
+//
+// An entry is written in the changing transaction, so it exists exactly when the change does, but it is not
+// chained there: a chain built inside every transaction makes them all queue for the chain's head until they
+// commit. A sealer (one per process, at most one at a time across processes) chains the committed entries in
+// the order it finds them, about once a second: it gives each its place (`seq`), the previous entry's hash and
+// its own. An entry is therefore protected from its seal on; docs/decisions.md says why that is enough.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { lockForUpdate } from '../../db/locking.js';
+import { lockSkippingLocked } from '../../db/locking.js';
 import { type Clock, nowDb, systemClock } from '../../shared/dates.js';
 
 export interface AuditEntry {
@@ -22,14 +28,20 @@ interface AuditRow {
   entity_id: string | null;
   before_state: string | null;
   after_state: string | null;
-  prev_hash: string;
-  hash: string;
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
+
+type HashedFields = Pick<
+  AuditRow,
+  'id' | 'at' | 'user_id' | 'action' | 'entity' | 'entity_id' | 'before_state' | 'after_state'
+> & { prev_hash: string };
 
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The hash of one entry: SHA-256 over its fields and the previous entry's hash, as a JSON array. */
-export function entryHash(row: Omit<AuditRow, 'hash'>): string {
+export function entryHash(row: HashedFields): string {
   const canonical = JSON.stringify([
     row.id,
     row.at,
@@ -49,15 +61,9 @@ const asJson = (v: unknown): string | null => (v === undefined ? null : JSON.str
 export class AuditLog {
   constructor(private readonly clock: Clock = systemClock) {}
 
-  /**
-   * Appends an entry inside the caller's transaction, so the entry exists exactly when the change does.
-   * The head row is locked for the rest of the transaction: appends are serialised and the chain has no forks.
-   */
+  /** Appends an entry inside the caller's transaction; the sealer chains it once the transaction has committed. */
   async record(trx: Knex.Transaction, entry: AuditEntry): Promise<number> {
-    const head = (await lockForUpdate(trx, trx('audit_head').where({ id: 1 }).first())) as
-      { last_id: number; last_hash: string } | undefined;
-    if (!head) throw new Error('audit_head row is missing: run the migrations');
-    const base = {
+    const [id] = await trx('audit_log').insert({
       at: nowDb(this.clock),
       user_id: entry.userId,
       action: entry.action,
@@ -65,63 +71,143 @@ export class AuditLog {
       entity_id: entry.entityId === undefined || entry.entityId === null ? null : String(entry.entityId),
       before_state: asJson(entry.before),
       after_state: asJson(entry.after),
-      prev_hash: head.last_hash,
-    };
-    const id = head.last_id + 1;
-    const hash = entryHash({ id, ...base });
-    await trx('audit_log').insert({ id, ...base, hash });
-    await trx('audit_head').where({ id: 1 }).update({ last_id: id, last_hash: hash });
-    return id;
+    });
+    return id as number;
   }
 }
 
-export type ChainCheck =
-  { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
+/** How many committed entries one sealing transaction chains at most. */
+const SEAL_BATCH = 500;
 
-/** Walks the whole chain in id order; names the first entry that was edited, removed or inserted. */
+/**
+ * Chains every committed entry that has no place in the chain yet, in id order, and returns how many it sealed.
+ * Sealers in several processes take turns on the head row; one that finds it taken returns 0 and tries later.
+ */
+export async function sealAuditLog(db: Knex): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const n = await db.transaction(async (trx) => {
+      const head = (await lockSkippingLocked(trx, trx('audit_head').where({ id: 1 }).first())) as
+        { last_seq: number; last_hash: string } | undefined;
+      if (!head) return 0;
+      const rows = (await trx('audit_log')
+        .whereNull('seq')
+        .orderBy('id')
+        .limit(SEAL_BATCH)
+        .select(
+          'id',
+          'at',
+          'user_id',
+          'action',
+          'entity',
+          'entity_id',
+          'before_state',
+          'after_state',
+        )) as AuditRow[];
+      if (rows.length === 0) return 0;
+      let seq = head.last_seq;
+      let prev = head.last_hash;
+      const chained = rows.map((row) => {
+        const hash = entryHash({ ...row, prev_hash: prev });
+        const link = { id: row.id, seq: ++seq, prev_hash: prev, hash };
+        prev = hash;
+        return link;
+      });
+      // One statement for the batch: each column set by id, only on entries still unsealed.
+      const ids = chained.map((c) => c.id);
+      const caseOf = (column: 'seq' | 'prev_hash' | 'hash') =>
+        trx.raw(
+          `case id ${chained.map(() => 'when ? then ?').join(' ')} end`,
+          chained.flatMap((c) => [c.id, c[column]]),
+        );
+      const updated = await trx('audit_log')
+        .whereIn('id', ids)
+        .whereNull('seq')
+        .update({ seq: caseOf('seq'), prev_hash: caseOf('prev_hash'), hash: caseOf('hash') });
+      if (updated !== chained.length) throw new Error('audit entries changed while they were being sealed');
+      await trx('audit_head').where({ id: 1 }).update({ last_seq: seq, last_hash: prev });
+      return chained.length;
+    });
+    sealed += n;
+    if (n < SEAL_BATCH) return sealed;
+  }
+}
+
+/** Seals on a timer until stopped; a failed round is logged and the next one tries again. */
+export function startAuditSealer(
+  db: Knex,
+  everyMs: number,
+  onError: (err: unknown) => void,
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = sealAuditLog(db).catch(onError);
+  }, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+      // What was committed before the stop is chained before the process goes.
+      await sealAuditLog(db).catch(onError);
+    },
+  };
+}
+
+export type ChainCheck =
+  | { ok: true; entries: number; unsealed: number }
+  | { ok: false; entries: number; brokenAt: number; reason: string };
+
+/**
+ * Walks the whole chain in seal order; names the first place (seq) where an entry was edited, removed or
+ * inserted. Entries committed but not sealed yet are counted apart: they are not part of the chain so far.
+ */
 export async function verifyAuditChain(db: Knex, pageSize = 5000): Promise<ChainCheck> {
   let prevHash = GENESIS_HASH;
-  let expectedId = 1;
+  let expected = 1;
   let count = 0;
   for (;;) {
     const rows = (await db('audit_log')
-      .where('id', '>=', expectedId)
-      .orderBy('id')
+      .where('seq', '>=', expected)
+      .orderBy('seq')
       .limit(pageSize)) as AuditRow[];
     for (const row of rows) {
-      if (row.id !== expectedId) {
-        return { ok: false, entries: count, brokenAt: expectedId, reason: `entry ${expectedId} is missing` };
+      if (row.seq !== expected) {
+        return { ok: false, entries: count, brokenAt: expected, reason: `entry ${expected} is missing` };
       }
       if (row.prev_hash !== prevHash) {
         return {
           ok: false,
           entries: count,
-          brokenAt: row.id,
+          brokenAt: expected,
           reason: 'its previous-hash does not match the entry before it',
         };
       }
-      if (entryHash(row) !== row.hash) {
+      if (entryHash({ ...row, prev_hash: row.prev_hash }) !== row.hash) {
         return {
           ok: false,
           entries: count,
-          brokenAt: row.id,
+          brokenAt: expected,
           reason: 'its content does not match its hash (edited)',
         };
       }
       prevHash = row.hash;
-      expectedId += 1;
+      expected += 1;
       count += 1;
     }
     if (rows.length < pageSize) break;
   }
-  const head = (await db('audit_head').where({ id: 1 }).first()) as { last_id: number; last_hash: string };
-  if (head.last_id !== count || head.last_hash !== prevHash) {
+  const head = (await db('audit_head').where({ id: 1 }).first()) as { last_seq: number; last_hash: string };
+  if (head.last_seq !== count || head.last_hash !== prevHash) {
     return {
       ok: false,
       entries: count,
       brokenAt: count + 1,
-      reason: `the log ends at entry ${count} but ${head.last_id} were written (entries removed from the end)`,
+      reason: `the log ends at entry ${count} but ${head.last_seq} were sealed (entries removed from the end)`,
     };
   }
-  return { ok: true, entries: count };
+  const unsealed = (await db('audit_log').whereNull('seq').count({ n: '*' }).first()) as {
+    n: number | string;
+  };
+  return { ok: true, entries: count, unsealed: Number(unsealed.n) };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AuditLog } from '../../../server/features/audit/audit-log.js';
+import { AuditLog, sealAuditLog } from '../../../server/features/audit/audit-log.js';
 import { runScript } from '../../helpers/cli.js';
 import { useTestDb } from '../../helpers/db.js';
 
@@ -19,6 +19,7 @@ describe('npm run audit:verify', () => {
         }),
       );
     }
+    await sealAuditLog(t.db);
   });
 
   it('says OK with the number of entries on an untouched log', async () => {
@@ -27,15 +28,24 @@ describe('npm run audit:verify', () => {
     expect(res.stdout).to.contain('Audit log OK: 4 entries');
   });
 
+  it('seals entries committed since the server last sealed before it checks', async () => {
+    await t.db.transaction((trx) =>
+      new AuditLog().record(trx, { userId: 7, action: 'outcome.recorded', entity: 'call_task', entityId: 5 }),
+    );
+    const res = await runScript(t.db, 'audit-verify.ts');
+    expect(res.code, res.stderr).to.equal(0);
+    expect(res.stdout).to.contain('Audit log OK: 5 entries');
+  });
+
   it('names the tampered entry and exits 1 when one row was edited', async () => {
-    await t.db('audit_log').where({ id: 3 }).update({ after_state: '{"verdict":"unsatisfied"}' });
+    await t.db('audit_log').where({ seq: 3 }).update({ after_state: '{"verdict":"unsatisfied"}' });
     const res = await runScript(t.db, 'audit-verify.ts');
     expect(res.code).to.equal(1);
     expect(res.stderr).to.contain('BROKEN at entry 3').and.contain('edited').and.contain('outcome.recorded');
   });
 
   it('notices a deleted row', async () => {
-    await t.db('audit_log').where({ id: 2 }).del();
+    await t.db('audit_log').where({ seq: 2 }).del();
     const res = await runScript(t.db, 'audit-verify.ts');
     expect(res.code).to.equal(1);
     expect(res.stderr).to.contain('BROKEN at entry 2').and.contain('missing');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { verifyAuditChain } from '../../../server/features/audit/audit-log.js';
+import { sealAuditLog, verifyAuditChain } from '../../../server/features/audit/audit-log.js';
 import { recordExport } from '../../../server/features/audit/export-log.js';
 import { useTestDb } from '../../helpers/db.js';
 
@@ -20,6 +20,7 @@ describe('export log', () => {
       rows: 55,
       filters: { sessionId: 12 },
     });
+    await sealAuditLog(t.db);
     expect(await verifyAuditChain(t.db)).to.include({ ok: true, entries: 2 });
   });
 

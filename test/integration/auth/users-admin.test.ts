@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { RunningServer } from '../../../server/http-server.js';
-import { verifyAuditChain } from '../../../server/features/audit/audit-log.js';
+import { sealAuditLog, verifyAuditChain } from '../../../server/features/audit/audit-log.js';
 import { aUser, districtId } from '../../helpers/builders.js';
 import { startTestServer, testDeps, TestClient } from '../../helpers/app.js';
 import { useTestDb } from '../../helpers/db.js';
@@ -97,6 +97,7 @@ describe('admin user pages', () => {
       { accept: 'text/html' },
     );
     expect(refused.status).to.equal(401);
+    await sealAuditLog(t.db);
     expect(await verifyAuditChain(t.db)).to.include({ ok: true });
   });
 
