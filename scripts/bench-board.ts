@@ -2,7 +2,6 @@
 // Usage: npm run bench:board [-- --seconds 60 --boards 200 --rate 50]
 // Needs MariaDB (BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/bench_board; the database is recreated)
 // and Redis (REDIS_URL, default redis://127.0.0.1:6379).
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +18,7 @@ import { AuditLog } from '../server/features/audit/audit-log.js';
 import { AuthService } from '../server/features/auth/auth.service.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { nowDb, systemClock } from '../server/shared/dates.js';
+import { HttpCaller, type Proc, productServer, spawnServer, stop } from './bench-lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,49 +39,11 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'bench-password-1';
 
 // --- processes -------------------------------------------------------------------------------------------
-interface Proc {
-  url: string;
-  child: ChildProcess;
-}
-
-function spawnServer(script: string[], env: Record<string, string | undefined>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving at (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-}
-
-const productServer = (redis: boolean) =>
-  spawnServer([path.join('server', 'index.ts')], {
-    NODE_ENV: 'production',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL,
+const productServerFor = (redis: boolean) =>
+  productServer(DATABASE_URL, {
     REDIS_URL: redis ? REDIS_URL : '',
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'warn',
-    LOGIN_ATTEMPTS: '100000',
     SESSION_SECRET: 'bench-board-session-secret',
   });
-
-function stop(p: Proc): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.child.exitCode !== null) return resolve();
-    p.child.once('exit', () => resolve());
-    p.child.kill('SIGTERM');
-  });
-}
 
 // --- data ------------------------------------------------------------------------------------------------
 async function freshDatabase(): Promise<Knex> {
@@ -188,45 +150,6 @@ async function aSession(db: Knex, auth: AuthService, label: string, tasks: numbe
 }
 
 // --- clients ---------------------------------------------------------------------------------------------
-class Browserless {
-  cookies = new Map<string, string>();
-  csrf = '';
-  constructor(readonly base: string) {}
-  get cookie() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  async fetch(method: string, url: string, body?: string, type = 'application/json') {
-    const res = await fetch(this.base + url, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        'x-csrf-token': this.csrf,
-        accept: 'application/json',
-        ...(body ? { 'content-type': type } : {}),
-      },
-      body,
-      redirect: 'manual',
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-    const text = await res.text();
-    const token = /<meta name="csrf-token" content="([^"]+)"/.exec(text);
-    if (token) this.csrf = token[1]!;
-    return { status: res.status, text };
-  }
-  async signIn(username: string) {
-    await this.fetch('GET', '/login');
-    const form = new URLSearchParams({ username, password: PASSWORD, _csrf: this.csrf }).toString();
-    const r = await this.fetch('POST', '/login', form, 'application/x-www-form-urlencoded');
-    if (r.status !== 303) throw new Error(`sign-in ${username}: ${r.status}`);
-    await this.fetch('GET', '/');
-    return this;
-  }
-}
-
 type Received = (taskId: number, at: number) => void;
 
 async function boards(urls: string[], cookie: string, join: unknown, onEvent: Received): Promise<Socket[]> {
@@ -334,9 +257,9 @@ async function productRun(
   sample: { bytes: number },
 ): Promise<Result> {
   const urls = procs.map((p) => p.url);
-  const supervisor = await new Browserless(urls[0]!).signIn('bench-supervisor');
+  const supervisor = await new HttpCaller(urls[0]!).signIn('bench-supervisor', PASSWORD);
   const callers = await Promise.all(
-    scenario.callers.map((u, i) => new Browserless(urls[i % urls.length]!).signIn(u)),
+    scenario.callers.map((u, i) => new HttpCaller(urls[i % urls.length]!).signIn(u, PASSWORD)),
   );
   const free = [...callers];
   const starts = new Map<number, number>();
@@ -354,7 +277,7 @@ async function productRun(
         const caller = free.shift();
         if (!caller) throw new Error('all callers busy');
         try {
-          const claim = await caller.fetch('POST', '/api/calls/next', '{}');
+          const claim = await caller.request('POST', '/api/calls/next', '{}');
           const task = (JSON.parse(claim.text) as { data?: { task?: { id: number } } }).data?.task;
           if (!task) throw new Error(`no task: ${claim.text}`);
           const body = JSON.stringify({
@@ -363,7 +286,7 @@ async function productRun(
             verdict: i % 3 ? 'satisfied' : 'unsatisfied',
           });
           starts.set(task.id, performance.now());
-          const r = await caller.fetch('POST', `/api/tasks/${task.id}/outcome`, body);
+          const r = await caller.request('POST', `/api/tasks/${task.id}/outcome`, body);
           postTimes.push(performance.now() - starts.get(task.id)!);
           if (r.status !== 201) throw new Error(`outcome ${r.status}: ${r.text}`);
         } finally {
@@ -433,11 +356,11 @@ async function main(): Promise<void> {
   const sample = { bytes: 0 };
   const results: Result[] = [];
 
-  const single = await productServer(false);
+  const single = await productServerFor(false);
   results.push(await productRun('product, 1 process', [single], one, sample));
   await stop(single);
 
-  const pair = await Promise.all([productServer(true), productServer(true)]);
+  const pair = await Promise.all([productServerFor(true), productServerFor(true)]);
   results.push(await productRun('product, 2 processes + Redis', pair, two, sample));
   await Promise.all(pair.map(stop));
 

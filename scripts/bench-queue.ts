@@ -7,20 +7,18 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
-import { pino } from 'pino';
-import { loadConfig, parseDatabaseUrl, type DatabaseConfig } from '../server/config.js';
+import { parseDatabaseUrl, type DatabaseConfig } from '../server/config.js';
 import { createDb } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
-import type { AppDeps } from '../server/deps.js';
 import { AuditLog } from '../server/features/audit/audit-log.js';
 import { hashPassword } from '../server/features/auth/passwords.js';
 import { CallQueue } from '../server/features/calls/call-queue.service.js';
 import { OutcomesService } from '../server/features/calls/outcomes.service.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
-import { startServer } from '../server/http-server.js';
 import { nowDb, systemClock } from '../server/shared/dates.js';
 import { EventBus } from '../server/shared/events.js';
 import { putSetting } from '../server/shared/settings.js';
+import { HttpCaller, productServer, stop } from './bench-lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -188,21 +186,6 @@ async function integrity(
   return { doubleClaims: doubles.length, lostOutcomes: Math.max(0, acknowledged - outcomes) + doneWithout };
 }
 
-function deps(db: Knex): AppDeps {
-  const config = {
-    ...loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'bench-secret-bench-secret', LOG_LEVEL: 'silent' }),
-    loginAttempts: 100_000,
-  };
-  return {
-    config,
-    db,
-    clock: systemClock,
-    logger: pino({ level: 'silent' }),
-    events: new EventBus(),
-    audit: new AuditLog(systemClock),
-  };
-}
-
 /** The reference: the same claim-and-complete cycle, straight through the services on knex, no HTTP. */
 async function direct(db: Knex, engine: string, userIds: number[], seconds: number): Promise<Row> {
   const events = new EventBus();
@@ -242,66 +225,24 @@ async function direct(db: Knex, engine: string, userIds: number[], seconds: numb
   };
 }
 
-class Client {
-  private cookie = '';
-  private csrf = '';
-  constructor(private readonly base: string) {}
-  async signIn(username: string) {
-    const page = await fetch(`${this.base}/login`);
-    this.keep(page);
-    this.csrf = /name="csrf-token" content="([^"]+)"/.exec(await page.text())![1]!;
-    const res = await fetch(`${this.base}/login`, {
-      method: 'POST',
-      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username, password: PASSWORD, _csrf: this.csrf }).toString(),
-      redirect: 'manual',
-    });
-    this.keep(res);
-    await res.text();
-    if (res.status !== 303) throw new Error(`sign-in ${username}: ${res.status}`);
-    const home = await fetch(`${this.base}/`, { headers: { cookie: this.cookie } });
-    this.keep(home);
-    this.csrf = /name="csrf-token" content="([^"]+)"/.exec(await home.text())?.[1] ?? this.csrf;
-  }
-  private keep(res: Response) {
-    for (const c of res.headers.getSetCookie()) {
-      const pair = c.split(';')[0]!;
-      const name = pair.slice(0, pair.indexOf('='));
-      this.cookie = [...this.cookie.split('; ').filter((p) => p && !p.startsWith(`${name}=`)), pair].join(
-        '; ',
-      );
-    }
-  }
-  async post(path: string, body: unknown) {
-    const res = await fetch(this.base + path, {
-      method: 'POST',
-      headers: {
-        cookie: this.cookie,
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'x-csrf-token': this.csrf,
-      },
-      body: JSON.stringify(body),
-    });
-    const json = (await res.json()) as { data?: { task?: { id: number } | null } };
-    return { status: res.status, json };
-  }
-}
-
-/** HTTP callers: back to back (pace 0) for saturation, or one cycle per pace ms for the realistic load. */
+/**
+ * HTTP callers against the product served from its own process, as `npm start` runs it: back to back (pace 0)
+ * for saturation, or one cycle per pace ms for the realistic load.
+ */
 async function overHttp(
   db: Knex,
+  databaseUrl: string,
   engine: string,
   usernames: string[],
   seconds: number,
   pace: number,
   name: string,
 ): Promise<Row> {
-  const server = await startServer(deps(db), 0, '127.0.0.1');
+  const server = await productServer(databaseUrl);
+  const clients = usernames.map(() => new HttpCaller(server.url));
   try {
-    const clients = usernames.map(() => new Client(server.url));
     for (let i = 0; i < clients.length; i += 20)
-      await Promise.all(clients.slice(i, i + 20).map((c, j) => c.signIn(usernames[i + j]!)));
+      await Promise.all(clients.slice(i, i + 20).map((c, j) => c.signIn(usernames[i + j]!, PASSWORD)));
     const claim: number[] = [];
     const complete: number[] = [];
     let acknowledged = 0;
@@ -312,13 +253,13 @@ async function overHttp(
         if (pace) await new Promise((r) => setTimeout(r, Math.random() * pace));
         for (let n = 0; performance.now() < end; n++) {
           const started = performance.now();
-          const c = await client.post('/api/calls/next', {});
+          const c = await client.postJson<{ data?: { task?: { id: number } | null } }>('/api/calls/next', {});
           claim.push(performance.now() - started);
           const task = c.json.data?.task;
           if (c.status !== 200) failures++;
           if (!task) return;
           const t1 = performance.now();
-          const done = await client.post(`/api/tasks/${task.id}/outcome`, {
+          const done = await client.postJson(`/api/tasks/${task.id}/outcome`, {
             idempotencyKey: `http-${engine}-${name.length}-${w}-${n}-${task.id}`,
             disposition: 'complete',
             verdict: 'satisfied',
@@ -343,7 +284,8 @@ async function overHttp(
       ...(await integrity(db, acknowledged)),
     };
   } finally {
-    await server.close();
+    for (const c of clients) c.close();
+    await stop(server);
   }
 }
 
@@ -383,7 +325,7 @@ async function main() {
     const d = await direct(mysql, 'MariaDB', s.userIds, SECONDS);
     rows.push(d);
     s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
-    const h = await overHttp(mysql, 'MariaDB', s.usernames, SECONDS, 0, 'saturation, HTTP');
+    const h = await overHttp(mysql, DATABASE_URL, 'MariaDB', s.usernames, SECONDS, 0, 'saturation, HTTP');
     rows.push(h);
     ratios.push(
       `MariaDB saturation: HTTP / direct = ${(h.perSecond / d.perSecond).toFixed(2)} (target ≥ 0.5)`,
@@ -391,6 +333,7 @@ async function main() {
     s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
     const real = await overHttp(
       mysql,
+      DATABASE_URL,
       'MariaDB',
       s.usernames,
       SECONDS,
@@ -406,7 +349,8 @@ async function main() {
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-queue-'));
-  const sqlite = createDb({ client: 'sqlite', filename: path.join(dir, 'bench.sqlite') });
+  const sqliteFile = path.join(dir, 'bench.sqlite');
+  const sqlite = createDb({ client: 'sqlite', filename: sqliteFile });
   try {
     await migrateLatest(sqlite);
     await ensureMasterData(sqlite);
@@ -414,7 +358,15 @@ async function main() {
     const d = await direct(sqlite, 'SQLite', s.userIds, SECONDS);
     rows.push(d);
     s = await prepare(sqlite, SQLITE_CALLERS, tasks(SQLITE_CALLERS, SECONDS) * 2);
-    const h = await overHttp(sqlite, 'SQLite', s.usernames, SECONDS, 0, 'saturation, HTTP');
+    const h = await overHttp(
+      sqlite,
+      `sqlite:${sqliteFile}`,
+      'SQLite',
+      s.usernames,
+      SECONDS,
+      0,
+      'saturation, HTTP',
+    );
     rows.push(h);
     ratios.push(`SQLite saturation: HTTP / direct = ${(h.perSecond / d.perSecond).toFixed(2)}`);
   } finally {

@@ -58,7 +58,20 @@ export function createDb(config: DatabaseConfig, options: { pool?: { min: number
       multipleStatements: false,
     } as Knex.MySql2ConnectionConfig & { uri: string },
     migrations: migrationConfig,
-    pool: options.pool ?? { min: 0, max: 20 },
+    pool: {
+      ...(options.pool ?? { min: 0, max: 20 }),
+      afterCreate(
+        conn: { query: (sql: string, cb: (err: Error | null) => void) => void },
+        done: (err: Error | null, conn: unknown) => void,
+      ) {
+        // READ COMMITTED, as PostgreSQL and most MySQL shops run: InnoDB's default REPEATABLE READ keeps the lock
+        // on every row a locking read looked at, even rows its WHERE then refused, until the transaction ends.
+        // A claim that finds its candidate already taken would hold that task locked against its owner's
+        // outcome; it also takes gap locks that deadlock concurrent inserts. Needs binlog_format ROW or MIXED
+        // (the defaults of MySQL 8 and MariaDB) where the binary log is on.
+        conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => done(err, conn));
+      },
+    },
   });
 }
 

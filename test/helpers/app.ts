@@ -23,7 +23,8 @@ export function testDeps(db: Knex, extra: { clock?: Clock; config?: Partial<Conf
     config: testConfig(extra.config),
     db,
     clock,
-    logger: pino({ level: 'silent' }),
+    // TEST_LOG_LEVEL=error shows what a 500 was, when a test meets one.
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     events: new EventBus(),
     audit: new AuditLog(clock),
   };

@@ -114,3 +114,38 @@ export function useTestDb(): { readonly db: Knex } {
     },
   };
 }
+
+/** An empty database of a test's own, not migrated: a temporary SQLite file, or `<test database>_<name>` on MySQL. */
+export async function scratchDatabase(name: string): Promise<{ db: Knex; drop(): Promise<void> }> {
+  const base = testDatabaseConfig();
+  if (base.client === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `desk-${name}-`));
+    const db = createDb({ client: 'sqlite', filename: path.join(dir, `${name}.sqlite`) });
+    return {
+      db,
+      async drop() {
+        await db.destroy();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = `${base.database}_${name}`;
+  const server = new URL(base.url);
+  server.pathname = '/';
+  const admin = knexFactory({
+    client: 'mysql2',
+    connection: { uri: server.toString() } as Knex.MySql2ConnectionConfig,
+  });
+  await admin.raw(`DROP DATABASE IF EXISTS \`${database}\``);
+  await admin.raw(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  server.pathname = `/${database}`;
+  const db = createDb({ client: 'mysql', url: server.toString(), database });
+  return {
+    db,
+    async drop() {
+      await db.destroy();
+      await admin.raw(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.destroy();
+    },
+  };
+}

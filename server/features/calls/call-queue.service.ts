@@ -52,10 +52,12 @@ interface SessionRow {
   district_id: number;
   settings: string;
   pooled: number;
+  /** Whether the session's district keeps the given day as a holiday (0 when no day was asked about). */
+  holiday: number;
 }
 
-/** The sessions a user may take tasks from, and whether their pool is open to them. */
-async function sessionsFor(db: Knex, userId: number): Promise<SessionRow[]> {
+/** The sessions a user may take tasks from, whether their pool is open to them, and whether `day` is a holiday. */
+async function sessionsFor(db: Knex, userId: number, day: string | null = null): Promise<SessionRow[]> {
   const rows = (await db('feedback_sessions as s')
     .join('districts as d', 'd.id', 's.district_id')
     .whereNot('s.status', 'closed')
@@ -78,6 +80,10 @@ async function sessionsFor(db: Knex, userId: number): Promise<SessionRow[]> {
         'exists (select 1 from session_callers sc where sc.session_id = s.id and sc.user_id = ?) as pooled',
         [userId],
       ),
+      db.raw(
+        'exists (select 1 from district_holidays h where h.district_id = s.district_id and h.day = ?) as holiday',
+        [day ?? ''],
+      ),
     )) as SessionRow[];
   return rows;
 }
@@ -91,10 +97,7 @@ function districtHours(settingsJson: string, fallback: CallingHours): CallingHou
   }
 }
 
-/** How many of the best tasks a claim tries to lock, one by one, before reading the queue again. */
-const CANDIDATE_WINDOW = 50;
-
-interface CandidateRow {
+interface QueueHead {
   id: number;
   is_callback: number | boolean;
   priority: number;
@@ -102,7 +105,7 @@ interface CandidateRow {
 }
 
 /** The queue's order: due call-backs first, then priority, then the time the task fell due. */
-function queueOrder(a: CandidateRow, b: CandidateRow): number {
+function queueOrder(a: QueueHead, b: QueueHead): number {
   return (
     Number(b.is_callback) - Number(a.is_callback) ||
     b.priority - a.priority ||
@@ -111,43 +114,48 @@ function queueOrder(a: CandidateRow, b: CandidateRow): number {
   );
 }
 
+const inQueueOrder = (q: Knex.QueryBuilder) =>
+  q.orderBy([
+    { column: 'is_callback', order: 'desc' },
+    { column: 'priority', order: 'desc' },
+    { column: 'due_at', order: 'asc' },
+    { column: 'id', order: 'asc' },
+  ]);
+
 /**
- * The best CANDIDATE_WINDOW tasks a caller may claim, best first. Each part is one walk of an index in queue
- * order (call_tasks_claim_order_index) that stops after the window: the caller's own tasks and the pool of each
- * open session, plus tasks whose lease ran out (few, by the lease index). One query with ORs over all of them
- * would read and sort the session's whole queue on every claim.
+ * The parts of the queue a caller may claim from. Each part but the last is one range of
+ * call_tasks_claim_order_index (session, status, assignee) walked in queue order: the caller's own tasks and the
+ * pool of each open session. The last is tasks whose lease ran out, few, found by the lease index.
  */
-async function bestCandidates(
-  trx: Knex.Transaction,
-  {
-    userId,
-    openIds,
-    pooled,
-    nowText,
-  }: { userId: number; openIds: number[]; pooled: number[]; nowText: string },
-): Promise<CandidateRow[]> {
-  const columns = ['id', 'is_callback', 'priority', 'due_at'];
-  const inOrder = (q: Knex.QueryBuilder) =>
-    q
-      .orderBy([
-        { column: 'is_callback', order: 'desc' },
-        { column: 'priority', order: 'desc' },
-        { column: 'due_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ])
-      .limit(CANDIDATE_WINDOW)
-      .select(columns);
-  const parts: Knex.QueryBuilder[] = [];
+interface QueuePart {
+  name: string;
+  tasks: (db: Knex) => Knex.QueryBuilder;
+  /** Walked in index order under FOR UPDATE SKIP LOCKED; the expired part is locked task by task instead. */
+  ordered: boolean;
+}
+
+function queueParts(userId: number, openIds: number[], pooled: number[], nowText: string): QueuePart[] {
+  const parts: QueuePart[] = [];
   for (const sessionId of openIds) {
-    const queued = () => trx('call_tasks').where({ session_id: sessionId, status: 'queued' });
-    parts.push(inOrder(queued().where('assigned_user_id', userId).where('due_at', '<=', nowText)));
+    const due = (db: Knex) =>
+      db('call_tasks').where({ session_id: sessionId, status: 'queued' }).where('due_at', '<=', nowText);
+    parts.push({
+      name: `own${sessionId}`,
+      tasks: (db) => due(db).where('assigned_user_id', userId),
+      ordered: true,
+    });
     if (pooled.includes(sessionId)) {
-      parts.push(inOrder(queued().whereNull('assigned_user_id').where('due_at', '<=', nowText)));
+      parts.push({
+        name: `pool${sessionId}`,
+        tasks: (db) => due(db).whereNull('assigned_user_id'),
+        ordered: true,
+      });
     }
   }
-  parts.push(
-    inOrder(
-      trx('call_tasks')
+  parts.push({
+    name: 'expired',
+    tasks: (db) =>
+      db('call_tasks')
         .where('status', 'claimed')
         .where('lease_expires_at', '<=', nowText)
         .whereIn('session_id', openIds)
@@ -155,30 +163,62 @@ async function bestCandidates(
           w.where('assigned_user_id', userId);
           if (pooled.length) w.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', pooled));
         }),
-    ),
-  );
-  const rows: CandidateRow[] = [];
-  for (const part of parts) rows.push(...((await part) as CandidateRow[]));
-  return rows.sort(queueOrder).slice(0, CANDIDATE_WINDOW);
+    ordered: false,
+  });
+  return parts;
 }
 
 /**
- * The order a claimer tries its candidates in: the best one first; if that was just taken by someone else
- * (many claimers at once), the rest in a random order within each rank (call-back, priority), so that
- * concurrent claimers spread over the window instead of all queueing for the same next row.
+ * One read of the queue, without locks: the task the caller holds, if any, and the first task of each part, so
+ * the claim knows which part to take from first. One statement (UNION ALL of LIMIT 1 walks).
  */
-function* tryOrder(rows: CandidateRow[]): Generator<number> {
-  yield rows[0]!.id;
-  const rank = (r: CandidateRow) => `${Number(r.is_callback)}:${r.priority}`;
-  const groups = new Map<string, number[]>();
-  for (const r of rows.slice(1)) groups.set(rank(r), [...(groups.get(rank(r)) ?? []), r.id]);
-  for (const ids of groups.values()) {
-    for (let i = ids.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [ids[i], ids[j]] = [ids[j]!, ids[i]!];
-    }
-    yield* ids;
+async function readQueue(
+  trx: Knex.Transaction,
+  userId: number,
+  parts: QueuePart[],
+  nowText: string,
+): Promise<{ held: TaskRow | null; heads: Array<QueueHead & { part: string }> }> {
+  const part = (name: string, q: Knex.QueryBuilder) =>
+    trx.select('*').from(
+      q
+        .select('*', trx.raw('? as part', [name]))
+        .limit(1)
+        .as(`p_${name}`),
+    );
+  const [first, ...rest] = [
+    part(
+      'held',
+      trx('call_tasks')
+        .where({ lease_user_id: userId, status: 'claimed' })
+        .where('lease_expires_at', '>', nowText),
+    ),
+    ...parts.map((p) => part(p.name, inQueueOrder(p.tasks(trx)))),
+  ];
+  const rows = (await first!.unionAll(rest)) as Array<TaskRow & { part: string }>;
+  const heldRow = rows.find((r) => r.part === 'held');
+  if (heldRow) {
+    const { part: _part, ...held } = heldRow;
+    return { held, heads: [] };
   }
+  return { held: null, heads: rows.sort(queueOrder) };
+}
+
+/**
+ * Locks the first task of a part that nobody else holds. An ordered part is walked in its index's order under
+ * FOR UPDATE SKIP LOCKED: rows other claimers hold are stepped over, the first free one is locked and no other
+ * row is (there is nothing to sort). A task leaves the range the moment its claim commits, so nobody meets a
+ * task already taken. The few expired leases are locked one by one, checked again under the lock.
+ */
+async function lockFirstFree(
+  trx: Knex.Transaction,
+  part: QueuePart,
+  head: QueueHead,
+  stillClaimable: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+): Promise<TaskRow | undefined> {
+  const query = part.ordered
+    ? inQueueOrder(part.tasks(trx)).first()
+    : stillClaimable(trx('call_tasks').where({ id: head.id })).first();
+  return (await lockSkippingLocked(trx, query)) as TaskRow | undefined;
 }
 
 /** InnoDB may pick a transaction as a deadlock victim under heavy concurrency; the whole transaction is safe to rerun. */
@@ -211,63 +251,39 @@ export class CallQueue {
     const now = this.clock.now();
     const nowText = toDbTime(now);
     const settings = await queueSettings(this.db);
-    const sessions = await sessionsFor(this.db, userId);
-    const holidays = new Set(
-      (
-        (await this.db('district_holidays')
-          .where({ day: istDay(now) })
-          .whereIn(
-            'district_id',
-            sessions.map((s) => s.district_id),
-          )
-          .select('district_id')) as Array<{ district_id: number }>
-      ).map((h) => h.district_id),
-    );
+    const sessions = await sessionsFor(this.db, userId, istDay(now));
     const open = sessions.filter(
-      (s) =>
-        !holidays.has(s.district_id) &&
-        withinCallingHours(now, districtHours(s.settings, settings.callingHours)),
+      (s) => !s.holiday && withinCallingHours(now, districtHours(s.settings, settings.callingHours)),
     );
     if (open.length === 0) return { task: null, reason: sessions.length ? 'outsideHours' : 'none' };
     const pooled = open.filter((s) => Boolean(s.pooled)).map((s) => s.id);
     const openIds = open.map((s) => s.id);
 
+    const parts = queueParts(userId, openIds, pooled, nowText);
+    const stillClaimable = (q: Knex.QueryBuilder) =>
+      q
+        .where((w) => {
+          w.where('assigned_user_id', userId);
+          if (pooled.length) w.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', pooled));
+        })
+        .where('status', 'claimed')
+        .where('lease_expires_at', '<=', nowText);
+
     const result = await retryOnDeadlock(() =>
       this.db.transaction(async (trx) => {
-        const held = (await trx('call_tasks')
-          .where({ lease_user_id: userId, status: 'claimed' })
-          .where('lease_expires_at', '>', nowText)
-          .first()) as TaskRow | undefined;
+        const { held, heads } = await readQueue(trx, userId, parts, nowText);
         if (held) return { task: held, resumed: true };
-
-        const claimable = (q: Knex.QueryBuilder) =>
-          q
-            .where((w) => {
-              w.where('assigned_user_id', userId);
-              if (pooled.length)
-                w.orWhere((p) => p.whereNull('assigned_user_id').whereIn('session_id', pooled));
-            })
-            .where((w) =>
-              w
-                .where((d) => d.where('status', 'queued').where('due_at', '<=', nowText))
-                .orWhere((l) => l.where('status', 'claimed').where('lease_expires_at', '<=', nowText)),
-            );
-        // First the best few candidates, read without locks; then each is locked by its primary key alone.
-        // A single ordered FOR UPDATE would make InnoDB lock every row it sorts, and claimers would starve each other.
         let candidate: TaskRow | undefined;
-        for (let round = 0; round < 5 && !candidate; round++) {
-          const rows = await bestCandidates(trx, { userId, openIds, pooled, nowText });
-          if (rows.length === 0) break;
-          for (const id of tryOrder(rows)) {
-            candidate = (await lockSkippingLocked(
-              trx,
-              claimable(trx('call_tasks').where({ id })).first(),
-            )) as TaskRow | undefined;
-            if (candidate) break;
-          }
+        for (const head of heads) {
+          candidate = await lockFirstFree(
+            trx,
+            parts.find((p) => p.name === head.part)!,
+            head,
+            stillClaimable,
+          );
+          if (candidate) break;
         }
         if (!candidate) return null;
-
         if (candidate.status === 'claimed' && candidate.current_attempt_id) {
           // The previous holder's lease ran out mid-call: close their attempt so the record stays true.
           await trx('call_attempts')
@@ -281,15 +297,15 @@ export class CallQueue {
           channel: 'manual',
           started_at: nowText,
         });
-        const claimed = {
+        const lease = {
           status: 'claimed',
           lease_user_id: userId,
           lease_expires_at: toDbTime(now.plus({ minutes: settings.leaseMinutes })),
           current_attempt_id: attemptId as number,
           updated_at: nowText,
         };
-        await trx('call_tasks').where({ id: candidate.id }).update(claimed);
-        return { task: { ...candidate, ...claimed }, resumed: false };
+        await trx('call_tasks').where({ id: candidate.id }).update(lease);
+        return { task: { ...candidate, ...lease }, resumed: false };
       }),
     );
     if (!result) return { task: null, reason: 'none' };

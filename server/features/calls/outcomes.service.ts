@@ -68,6 +68,17 @@ export interface RecordedOutcome {
   repeated: boolean;
 }
 
+/** What recording an outcome reads beside the locked task, in the same statement. */
+interface TaskContext {
+  ctx_district_id: number;
+  ctx_reference_no: string;
+  ctx_department_id: number;
+  ctx_started_at: string | null;
+  ctx_duration: number | null;
+  ctx_earlier_id: number | null;
+  ctx_current_id: number | null;
+}
+
 const isUniqueViolation = (err: unknown) => {
   const e = err as { code?: string; message?: string };
   return (
@@ -116,29 +127,57 @@ export class OutcomesService {
   ) {
     const now = this.clock.now();
     const nowText = toDbTime(now);
-    // Lock the task first: a repeat submit waits here for the first one, then sees its outcome below.
-    const task = (await lockForUpdate(trx, trx('call_tasks').where({ id: taskId }).first())) as
-      TaskRow | undefined;
+    // Lock the task first: a repeat submit waits here for the first one, then sees its outcome. What else the
+    // outcome needs comes in the same read; subqueries of a locking read take no locks of their own.
+    const task = (await lockForUpdate(
+      trx,
+      trx('call_tasks as t')
+        .where('t.id', taskId)
+        .first(
+          't.*',
+          trx.raw(
+            '(select s.district_id from feedback_sessions s where s.id = t.session_id) as ctx_district_id',
+          ),
+          trx.raw(
+            '(select c.reference_no from complaints c where c.id = t.complaint_id) as ctx_reference_no',
+          ),
+          trx.raw(
+            '(select c.department_id from complaints c where c.id = t.complaint_id) as ctx_department_id',
+          ),
+          trx.raw(
+            '(select a.started_at from call_attempts a where a.id = t.current_attempt_id) as ctx_started_at',
+          ),
+          trx.raw(
+            '(select a.duration_seconds from call_attempts a where a.id = t.current_attempt_id) as ctx_duration',
+          ),
+          trx.raw('(select o.id from outcomes o where o.idempotency_key = ?) as ctx_earlier_id', [
+            input.idempotencyKey,
+          ]),
+          trx.raw(
+            '(select max(o.id) from outcomes o where o.task_id = t.id and o.is_current = ?) as ctx_current_id',
+            [true],
+          ),
+        ),
+    )) as (TaskRow & TaskContext) | undefined;
     if (!task) throw notFound('calls.error.taskNotFound', { taskId });
-    const complaint = (await trx('complaints as c')
-      .join('feedback_sessions as s', 's.id', trx.raw('?', [task.session_id]))
-      .where('c.id', task.complaint_id)
-      .first('c.reference_no', 'c.department_id', 's.district_id')) as {
-      reference_no: string;
-      department_id: number;
-      district_id: number;
-    };
     const context = {
-      districtId: complaint.district_id,
-      referenceNo: complaint.reference_no,
-      departmentId: complaint.department_id,
+      districtId: task.ctx_district_id,
+      referenceNo: task.ctx_reference_no,
+      departmentId: task.ctx_department_id,
     };
 
-    const earlier = await this.findByKey(trx, input.idempotencyKey);
+    // A repeat of a submit that already committed. When the task is no longer ours the first submit may have
+    // committed while this one waited for the lock: a locking read sees what committed since.
+    const mine = task.lease_user_id === userId && task.status === 'claimed';
+    const earlier = task.ctx_earlier_id
+      ? await this.findByKey(trx, input.idempotencyKey)
+      : mine
+        ? undefined
+        : await lockForUpdate(trx, trx('outcomes').where({ idempotency_key: input.idempotencyKey }).first());
     if (earlier) {
       if (earlier.task_id !== taskId || earlier.user_id !== userId) throw conflict('calls.error.keyReused');
       return {
-        outcome: earlier,
+        outcome: earlier as OutcomeRow,
         taskStatus: task.status,
         replacementTaskId: null,
         repeated: true,
@@ -146,7 +185,7 @@ export class OutcomesService {
       };
     }
 
-    if (task.lease_user_id !== userId || task.status !== 'claimed') {
+    if (!mine) {
       // Only someone who may see the complaint's district is told which complaint it is.
       const seer = (await trx('users').where({ id: userId }).first('all_districts')) as
         { all_districts: number | boolean } | undefined;
@@ -154,14 +193,14 @@ export class OutcomesService {
         Boolean(seer?.all_districts) ||
         Boolean(
           await trx('user_districts')
-            .where({ user_id: userId, district_id: complaint.district_id })
+            .where({ user_id: userId, district_id: context.districtId })
             .first('user_id'),
         );
       if (!inScope) throw notFound('calls.error.taskNotFound', { taskId });
-      throw forbidden('calls.error.notYourTask', { reference: complaint.reference_no });
+      throw forbidden('calls.error.notYourTask', { reference: context.referenceNo });
     }
     if ((fromDbTime(task.lease_expires_at)?.toMillis() ?? 0) <= now.toMillis()) {
-      throw new AppError(409, 'calls.error.leaseExpired', { reference: complaint.reference_no });
+      throw new AppError(409, 'calls.error.leaseExpired', { reference: context.referenceNo });
     }
 
     const disposition = input.disposition;
@@ -194,29 +233,24 @@ export class OutcomesService {
     }
 
     if (task.current_attempt_id) {
-      const attempt = (await trx('call_attempts')
-        .where({ id: task.current_attempt_id })
-        .first('started_at', 'duration_seconds')) as
-        { started_at: string; duration_seconds: number | null } | undefined;
-      const started = fromDbTime(attempt?.started_at);
+      const started = fromDbTime(task.ctx_started_at);
       // A Twilio bridge has already stored the call's own length; otherwise the attempt lasted until now.
       const wallClock = started ? Math.max(0, Math.round(now.diff(started, 'seconds').seconds)) : null;
       await trx('call_attempts')
         .where({ id: task.current_attempt_id })
         .update({
           ended_at: nowText,
-          duration_seconds: attempt?.duration_seconds ?? wallClock,
+          duration_seconds: task.ctx_duration ?? wallClock,
           disposition: disposition.code,
           aapor_code: disposition.aapor,
           script_id: input.scriptId ?? null,
         });
     }
 
-    // Found first, then updated by id: on InnoDB an UPDATE by task_id would take gap locks that deadlock concurrent inserts.
-    const superseded = (await trx('outcomes')
-      .where({ task_id: taskId, is_current: true })
-      .pluck('id')) as number[];
-    if (superseded.length) await trx('outcomes').whereIn('id', superseded).update({ is_current: false });
+    // Updated by id: on InnoDB an UPDATE by task_id would take gap locks that deadlock concurrent inserts.
+    if (task.ctx_current_id) {
+      await trx('outcomes').where({ id: task.ctx_current_id }).update({ is_current: false });
+    }
     const row = {
       task_id: taskId,
       attempt_id: task.current_attempt_id,

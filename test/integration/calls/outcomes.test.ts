@@ -49,6 +49,18 @@ describe('outcomes', () => {
     expect(audit).to.have.length(1);
   });
 
+  it('records one outcome when the same key arrives several times at once', async () => {
+    const { caller, taskId, outcomes } = await heldTask();
+    const body = { idempotencyKey: 'racing-key-123', disposition: 'complete', verdict: 'unsatisfied' };
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => outcomes.recordOutcome(caller.id, taskId, body)),
+    );
+    expect(new Set(results.map((r) => r.outcome.id)).size).to.equal(1);
+    expect(results.filter((r) => !r.repeated)).to.have.length(1);
+    expect(await t.db('outcomes')).to.have.length(1);
+    expect(await t.db('report_flags')).to.have.length(1);
+  });
+
   it('refuses a key already used for another task', async () => {
     const { caller, taskId, outcomes, queue } = await heldTask();
     await outcomes.recordOutcome(caller.id, taskId, {

@@ -1,53 +1,17 @@
 // Migrations against a database of their own: every one goes down and up again, and the audit log's move to
 // sealing after commit keeps the chain written before it.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import knexFactory, { type Knex } from 'knex';
-import type { DatabaseConfig } from '../../../server/config.js';
-import { createDb, migrationConfig } from '../../../server/db/knex.js';
+import type { Knex } from 'knex';
+import { migrationConfig } from '../../../server/db/knex.js';
 import {
   entryHash,
   GENESIS_HASH,
   sealAuditLog,
   verifyAuditChain,
 } from '../../../server/features/audit/audit-log.js';
-import { testDatabaseConfig } from '../../helpers/db.js';
+import { scratchDatabase } from '../../helpers/db.js';
 
 const BEFORE_SEALING = '20261201090000_add-claim-order-index.ts';
-
-/** A database for this file alone: a temporary SQLite file, or `<test database>_migrations` on MySQL. */
-async function scratchDatabase(): Promise<{ db: Knex; drop(): Promise<void> }> {
-  const base = testDatabaseConfig();
-  if (base.client === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desk-migrations-'));
-    const db = createDb({ client: 'sqlite', filename: path.join(dir, 'm.sqlite') });
-    return {
-      db,
-      async drop() {
-        await db.destroy();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `${base.database}_migrations`;
-  const server = new URL(base.url);
-  server.pathname = '/';
-  const admin = knexFactory({ client: 'mysql2', connection: { uri: server.toString() } as never });
-  await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
-  await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  server.pathname = `/${name}`;
-  const db = createDb({ client: 'mysql', url: server.toString(), database: name } as DatabaseConfig);
-  return {
-    db,
-    async drop() {
-      await db.destroy();
-      await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.destroy();
-    },
-  };
-}
 
 async function upTo(db: Knex, last: string): Promise<void> {
   for (;;) {
@@ -61,7 +25,7 @@ describe('migrations', function () {
   this.timeout(120_000);
   let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
   beforeEach(async () => {
-    scratch = await scratchDatabase();
+    scratch = await scratchDatabase('migrations');
   });
   afterEach(async () => {
     await scratch.drop();
