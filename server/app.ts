@@ -123,6 +123,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use((req, _res, next) => {
     const id = req.session.userId;
     if (!id) return next();
+    const loaded = store.takeUser(req.sessionID, id);
+    if (loaded) {
+      if (loaded.active) req.user = loaded;
+      return next();
+    }
     findUserById(deps.db, id)
       .then((user) => {
         if (user?.active) req.user = user;

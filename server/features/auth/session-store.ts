@@ -3,6 +3,12 @@ import session from 'express-session';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { toDbTime } from '../../shared/dates.js';
+import {
+  districtListColumn,
+  signedInUserFrom,
+  type SignedInUser,
+  type UserWithDistrictList,
+} from './users.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
@@ -23,23 +29,45 @@ export class KnexSessionStore extends session.Store {
     return toDbTime(expires);
   }
 
+  /** Users read with their session in get(), for the request that asked, until takeUser() collects them. */
+  private loadedUsers = new Map<string, SignedInUser>();
+
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
-    this.db('web_sessions')
-      .where({ sid })
-      .andWhere('expired', '>', toDbTime(DateTime.utc()))
-      .first()
-      .then((row: { sess: string } | undefined) =>
-        cb(null, row ? (JSON.parse(row.sess) as session.SessionData) : null),
-      )
+    // The session and its signed-in user in one query: every request needs both.
+    this.db('web_sessions as ws')
+      .leftJoin('users', 'users.id', 'ws.user_id')
+      .where('ws.sid', sid)
+      .andWhere('ws.expired', '>', toDbTime(DateTime.utc()))
+      .first('users.*', districtListColumn(this.db), 'ws.sess', 'ws.user_id as session_user_id')
+      .then((row: (UserWithDistrictList & { sess: string; session_user_id: number | null }) | undefined) => {
+        if (row?.session_user_id && row.id === row.session_user_id) {
+          // Sockets' handshakes read sessions without collecting a user: keep the map from growing unbounded.
+          if (this.loadedUsers.size > 10_000) this.loadedUsers.clear();
+          this.loadedUsers.set(sid, signedInUserFrom(row));
+        }
+        cb(null, row ? (JSON.parse(row.sess) as session.SessionData) : null);
+      })
       .catch((err: unknown) => cb(err));
   }
 
+  /** The user get() read with this session, if it is the one the session names; each is handed out once. */
+  takeUser(sid: string, userId: number): SignedInUser | undefined {
+    const user = this.loadedUsers.get(sid);
+    this.loadedUsers.delete(sid);
+    return user?.id === userId ? user : undefined;
+  }
+
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
-    const row = { sid, sess: JSON.stringify(sess), expired: this.expiry(sess) };
+    const row = {
+      sid,
+      sess: JSON.stringify(sess),
+      expired: this.expiry(sess),
+      user_id: sess.userId ?? null,
+    };
     this.db('web_sessions')
       .insert(row)
       .onConflict('sid')
-      .merge(['sess', 'expired'])
+      .merge(['sess', 'expired', 'user_id'])
       .then(() => cb?.())
       .catch((err: unknown) => cb?.(err));
   }
@@ -61,6 +89,7 @@ export class KnexSessionStore extends session.Store {
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
     this.lastTouched.delete(sid);
+    this.loadedUsers.delete(sid);
     this.db('web_sessions')
       .where({ sid })
       .del()
@@ -77,10 +106,16 @@ export class KnexSessionStore extends session.Store {
   }
 }
 
-/** Ends every sign-in of one user (after a password reset), matching the user id inside the stored JSON. */
+/** Ends every sign-in of one user (after a password reset). */
 export async function destroySessionsOf(db: Knex | Knex.Transaction, userId: number): Promise<number> {
   const id = Math.trunc(userId);
   return db('web_sessions')
-    .where((q) => q.where('sess', 'like', `%"userId":${id},%`).orWhere('sess', 'like', `%"userId":${id}}%`))
+    .where((q) =>
+      q
+        .where('user_id', id)
+        // Sessions saved before the user_id column carry the id only inside their JSON.
+        .orWhere('sess', 'like', `%"userId":${id},%`)
+        .orWhere('sess', 'like', `%"userId":${id}}%`),
+    )
     .del();
 }

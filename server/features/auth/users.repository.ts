@@ -17,7 +17,7 @@ export interface SignedInUser {
   active: boolean;
 }
 
-interface UserRow {
+export interface UserRow {
   id: number;
   username: string;
   display_name: string;
@@ -53,18 +53,26 @@ function toSignedIn(row: UserRow, districtIds: number[] | 'all'): SignedInUser {
   };
 }
 
-/** The signed-in user of a request, with their districts, in one query (it runs on every request). */
-export async function findUserById(db: Knex, id: number): Promise<SignedInUser | null> {
-  const row = (await db('users').where({ id }).first(
-    '*',
-    // group_concat is spelled the same and joins with ',' on both engines.
-    db.raw(
-      '(select group_concat(ud.district_id) from user_districts ud where ud.user_id = users.id) as district_list',
-    ),
-  )) as (UserRow & { district_list: string | null }) | undefined;
-  if (!row) return null;
+/** What a query selects, beside `users.*`, to make a signed-in user with their districts from one row. */
+export function districtListColumn(db: Knex): Knex.Raw {
+  // group_concat is spelled the same and joins with ',' on both engines.
+  return db.raw(
+    '(select group_concat(ud.district_id) from user_districts ud where ud.user_id = users.id) as district_list',
+  );
+}
+
+export type UserWithDistrictList = UserRow & { district_list: string | null };
+
+export function signedInUserFrom(row: UserWithDistrictList): SignedInUser {
   const listed = row.district_list ? row.district_list.split(',').map(Number) : [];
   return toSignedIn(row, row.all_districts ? 'all' : listed.sort((a, b) => a - b));
+}
+
+/** The signed-in user of a request, with their districts, in one query. */
+export async function findUserById(db: Knex, id: number): Promise<SignedInUser | null> {
+  const row = (await db('users').where({ id }).first('*', districtListColumn(db))) as
+    UserWithDistrictList | undefined;
+  return row ? signedInUserFrom(row) : null;
 }
 
 export async function findUserForSignIn(
