@@ -86,6 +86,18 @@ export async function insertSession(
   return id as number;
 }
 
+/** A planned session's new frame filter (the service checks it has not been drawn). */
+export async function updateSessionFrame(
+  trx: Knex.Transaction,
+  sessionId: number,
+  filter: FrameFilter,
+  now: string,
+): Promise<void> {
+  await trx('feedback_sessions')
+    .where({ id: sessionId })
+    .update({ frame_filter: JSON.stringify(filter), updated_at: now });
+}
+
 export async function findSession(db: Knex, id: number): Promise<SessionRecord | null> {
   const row = (await db('feedback_sessions').where({ id }).first()) as SessionRow | undefined;
   return row ? toSession(row) : null;
@@ -231,6 +243,12 @@ export async function listDraws(db: Knex, sessionId: number): Promise<DrawRecord
 export async function findDraw(db: Knex, drawId: number): Promise<DrawRecord | null> {
   const row = (await db('sample_draws').where({ id: drawId }).first()) as DrawRow | undefined;
   return row ? toDraw(row) : null;
+}
+
+export async function countDraws(db: Knex, sessionId: number): Promise<number> {
+  const row = (await db('sample_draws').where({ session_id: sessionId }).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
 }
 
 export async function nextDrawNumber(trx: Knex.Transaction, sessionId: number): Promise<number> {
@@ -454,4 +472,23 @@ export async function departmentNames(db: Knex): Promise<Map<string, { en: strin
     name_hi: string;
   }>;
   return new Map(rows.map((r) => [r.code, { en: r.name_en, hi: r.name_hi }]));
+}
+
+/** A district's names and raw settings JSON. */
+export async function findDistrictSettings(
+  db: Knex,
+  districtId: number,
+): Promise<{ nameEn: string; nameHi: string; settings: string } | null> {
+  const row = (await db('districts').where({ id: districtId }).first('name_en', 'name_hi', 'settings')) as
+    { name_en: string; name_hi: string; settings: string } | undefined;
+  return row ? { nameEn: row.name_en, nameHi: row.name_hi, settings: row.settings } : null;
+}
+
+export async function updateDistrictSettings(
+  trx: Knex.Transaction,
+  districtId: number,
+  settingsJson: string,
+  now: string,
+): Promise<void> {
+  await trx('districts').where({ id: districtId }).update({ settings: settingsJson, updated_at: now });
 }

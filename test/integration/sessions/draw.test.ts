@@ -4,7 +4,10 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { testDeps } from '../../helpers/app.js';
 import { useTestDb } from '../../helpers/db.js';
-import { aComplaint, aUser } from '../../helpers/builders.js';
+import { aComplaint, aUser, districtId } from '../../helpers/builders.js';
+import { findUserById } from '../../../server/features/auth/users.repository.js';
+import { newSessionInput, SessionsService } from '../../../server/features/sessions/sessions.service.js';
+import { t as message } from '../../../server/shared/i18n.js';
 import { aSession, aSupervisor } from '../../helpers/builders-sessions.js';
 import { fixedClock } from '../../../server/shared/dates.js';
 import { streamFrameRows, type FrameFilter } from '../../../server/features/sessions/frame.repository.js';
@@ -214,6 +217,11 @@ describe('sessions: draw, freeze, allocate, verify', function () {
     const revenueOfficer = await aUser(t.db, { role: 'session_officer', department: 'revenue' });
     const plain = await aUser(t.db, { role: 'caller' });
     const supervisor = await aSupervisor(t.db);
+    const stateSupervisor = (await findUserById(
+      t.db,
+      (await aUser(t.db, { role: 'supervisor', districts: 'all' })).id,
+    ))!;
+    const lucknow = await districtId(t.db, 'lucknow');
     const cases: Array<[string, () => Promise<unknown>]> = [
       [
         'sessions.error.sampleLargerThanFrame',
@@ -241,7 +249,7 @@ describe('sessions: draw, freeze, allocate, verify', function () {
           }),
       ],
       [
-        'sessions.error.frameEmpty',
+        'sessions.error.nothingDisposedInRange',
         () =>
           aSession(deps(), {
             callers: [plain.id],
@@ -250,12 +258,43 @@ describe('sessions: draw, freeze, allocate, verify', function () {
             supervisorId: supervisor.id,
           }),
       ],
+      [
+        'sessions.error.frameEmpty',
+        () =>
+          aSession(deps(), {
+            callers: [plain.id],
+            departments: ['fisheries'],
+            supervisorId: supervisor.id,
+          }),
+      ],
+      [
+        'sessions.error.nothingDisposedInDistrict',
+        () =>
+          new SessionsService(deps()).createSession(
+            stateSupervisor,
+            newSessionInput.parse({
+              title: 'लखनऊ',
+              districtId: lucknow,
+              sessionDate: '2026-12-02',
+              mode: 'pool',
+              total: 5,
+              disposedFrom: '2026-11-01',
+              disposedTo: '2026-11-15',
+            }),
+          ),
+      ],
     ];
     for (const [key, run] of cases) {
       expect((await refusal(run)).key, key).to.equal(key);
     }
     const after = await rowCounts(t.db);
-    expect({ ...after, audit: after.audit - 3 }).to.deep.equal(before); // only the three users were audited
+    expect({ ...after, audit: after.audit - 4 }).to.deep.equal(before); // only the four users were audited
+
+    // The messages say what to change: the dates given, and when the latest disposal was.
+    const dates = await refusal(cases.find(([key]) => key === 'sessions.error.nothingDisposedInRange')![1]);
+    expect(message('en', dates.key, dates.params)).to.equal(
+      `Nothing was disposed in this district between 2001-01-01 and 2001-01-31. Choose other disposal dates: the latest disposal here was on ${DateTime.utc().minus({ days: 5 }).setZone('Asia/Kolkata').toISODate()}.`,
+    );
   });
 
   it('rolls the whole draw back when the allocation is impossible, and refuses a re-draw once calls started', async () => {
