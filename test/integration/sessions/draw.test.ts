@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { createHash, randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { testDeps } from '../../helpers/app.js';
@@ -22,6 +22,10 @@ import { moveTask } from '../../../server/features/sessions/allocation.service.j
 import { replaceFromReserve } from '../../../server/features/sessions/replacement.js';
 import { AppError } from '../../../server/shared/errors.js';
 import { reportDrawVerification } from '../../../server/features/sessions/verify-report.js';
+import {
+  FROZEN_PART_BYTES,
+  insertFrozenFrame,
+} from '../../../server/features/sessions/sessions.repository.js';
 import type { Knex } from 'knex';
 
 const clock = fixedClock('2026-11-22T06:00:00Z');
@@ -166,6 +170,35 @@ describe('sessions: draw, freeze, allocate, verify', function () {
     expect(file.length).to.be.greaterThan(2 * 65_536);
     expect(createHash('sha256').update(file).digest('hex')).to.equal(outcome.frameHash);
     expect(await reportDrawVerification(t.db, outcome.drawId, () => undefined)).to.equal(0);
+  });
+
+  it('writes a frozen frame of more than 1 MB compressed in parts of at most 1 MB, and reads back the exact file', async () => {
+    await aFrame(t.db, 10);
+    const sessionId = await aSession(deps(), { mode: 'pool', total: 3 });
+    const { drawId } = await drawSample(deps(), null, sessionId);
+    // Random hex halves at best: 64 KB chunks of this 2.5 MB file make more than 1 MB of gzip members.
+    const file = Buffer.from(
+      Array.from(
+        { length: 60_000 },
+        (_, i) => `${String(i).padStart(6, '0')}${randomBytes(16).toString('hex')}\tx\n`,
+      ).join(''),
+    );
+    const members: Buffer[] = [];
+    for (let at = 0; at < file.length; at += 65_536) members.push(gzipSync(file.subarray(at, at + 65_536)));
+    members.push(gzipSync(randomBytes(FROZEN_PART_BYTES + 10))); // a member bigger than a part stands alone
+    const whole = Buffer.concat([file, gunzipSync(members[members.length - 1])]);
+    await t.db('sample_draw_frames').where({ draw_id: drawId }).del();
+    const parts = await t.db.transaction((trx) => insertFrozenFrame(trx, drawId, members));
+    const sizes = (await t
+      .db('sample_draw_frames')
+      .where({ draw_id: drawId })
+      .orderBy('part_no')
+      .select('part_no', t.db.raw('length(content) as bytes'))) as Array<{ part_no: number; bytes: number }>;
+    expect(sizes.map((p) => p.part_no)).to.deep.equal([...Array(parts).keys()]);
+    expect(parts).to.be.at.least(3);
+    expect(sizes.slice(0, -1).every((p) => Number(p.bytes) <= FROZEN_PART_BYTES)).to.equal(true);
+    expect(Number(sizes[sizes.length - 1].bytes)).to.be.greaterThan(FROZEN_PART_BYTES);
+    expect((await frozenFrameFile(t.db, drawId)).equals(whole)).to.equal(true);
   });
 
   it('a changed frame changes the hash, and a tampered frozen frame is refuted', async () => {
