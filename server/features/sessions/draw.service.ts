@@ -111,6 +111,8 @@ async function drawInTransaction(
   // held; a file of concatenated members is one valid gzip file (RFC 1952 §2.2) and gunzips to the exact bytes.
   // They are written once the stream has ended (the stream holds the connection), in parts of at most 1 MB.
   const frozen: Buffer[] = [];
+  // docs/sampling-rule.md §3: the seed is made here, after the locked session's filters and design were read (and
+  // the database snapshot with them) and before the first row of the frame is: neither can depend on the other.
   const seed = generateSeed();
   const draw = await streamFrameRows(trx, session.filter, deps.clock, (rows) =>
     drawFromFrame(rows, seed, design, {
