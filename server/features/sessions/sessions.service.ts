@@ -245,7 +245,7 @@ export class SessionsService {
     if (session.mode === 'officers') {
       const stuck = callersOnlyConflicted(callers, [...sizes.keys()]);
       if (stuck.length > 0) {
-        throw badRequest('sessions.error.callersOnlyConflicted', {
+        throw badRequest('sessions.error.callersOnlyConflictedFrame', {
           callers: stuck.map((c) => c.displayName).join(', '),
         });
       }

@@ -272,7 +272,7 @@ describe('sessions: draw, freeze, allocate, verify', function () {
       ],
       ['sessions.error.noCallers', () => aSession(deps(), { callers: [], supervisorId: supervisor.id })],
       [
-        'sessions.error.callersOnlyConflicted',
+        'sessions.error.callersOnlyConflictedFrame',
         () =>
           aSession(deps(), {
             callers: [revenueOfficer.id, plain.id],
