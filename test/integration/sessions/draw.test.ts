@@ -27,6 +27,7 @@ import {
   insertFrozenFrame,
 } from '../../../server/features/sessions/sessions.repository.js';
 import type { Knex } from 'knex';
+import { engineOf } from '../../../server/db/knex.js';
 
 const clock = fixedClock('2026-11-22T06:00:00Z');
 const DEPARTMENTS = ['revenue', 'police', 'electricity', 'municipal-corporation'];
@@ -170,6 +171,30 @@ describe('sessions: draw, freeze, allocate, verify', function () {
     expect(file.length).to.be.greaterThan(2 * 65_536);
     expect(createHash('sha256').update(file).digest('hex')).to.equal(outcome.frameHash);
     expect(await reportDrawVerification(t.db, outcome.drawId, () => undefined)).to.equal(0);
+  });
+
+  it('gives SQLite’s connection its own page cache size back after a frame stream and a draw', async function () {
+    if (engineOf(t.db) !== 'sqlite') this.skip();
+    const cacheSize = async () =>
+      ((await t.db.raw('PRAGMA cache_size')) as Array<{ cache_size: number }>)[0].cache_size;
+    await t.db.raw('PRAGMA cache_size = -12345');
+    try {
+      await aFrame(t.db, 20);
+      const sessionId = await aSession(deps(), { mode: 'pool', total: 4 });
+      await drawSample(deps(), null, sessionId);
+      expect(await cacheSize()).to.equal(-12345);
+      const session = (await t.db('feedback_sessions').where({ id: sessionId }).first()) as {
+        frame_filter: string;
+      };
+      let rows = 0;
+      await streamFrameRows(t.db, JSON.parse(session.frame_filter), clock, async (it) => {
+        for (const _ of it as Iterable<unknown>) rows++;
+      });
+      expect(rows).to.equal(20);
+      expect(await cacheSize()).to.equal(-12345);
+    } finally {
+      await t.db.raw('PRAGMA cache_size = -16000');
+    }
   });
 
   it('writes a frozen frame of more than 1 MB compressed in parts of at most 1 MB, and reads back the exact file', async () => {
