@@ -5,6 +5,14 @@ import { createTable } from '../../server/db/schema.js';
 
 const isMysql = (knex: Knex) => knex.client.config.client === 'mysql2';
 
+/** MySQL keeps a renamed table's foreign key under its old name: give it the name knex would use for this table. */
+async function renameDrawForeignKey(knex: Knex, from: string): Promise<void> {
+  if (!isMysql(knex)) return;
+  await knex.raw(
+    `ALTER TABLE sample_draw_frames DROP FOREIGN KEY ${from}_draw_id_foreign, ADD CONSTRAINT sample_draw_frames_draw_id_foreign FOREIGN KEY (draw_id) REFERENCES sample_draws (id) ON DELETE CASCADE`,
+  );
+}
+
 export async function up(knex: Knex): Promise<void> {
   await createTable(knex, 'sample_draw_frame_parts', (t) => {
     t.integer('draw_id').unsigned().notNullable().references('sample_draws.id').onDelete('CASCADE');
@@ -19,6 +27,7 @@ export async function up(knex: Knex): Promise<void> {
   );
   await knex.schema.dropTable('sample_draw_frames');
   await knex.schema.renameTable('sample_draw_frame_parts', 'sample_draw_frames');
+  await renameDrawForeignKey(knex, 'sample_draw_frame_parts');
 }
 
 export async function down(knex: Knex): Promise<void> {
@@ -43,4 +52,5 @@ export async function down(knex: Knex): Promise<void> {
   }
   await knex.schema.dropTable('sample_draw_frames');
   await knex.schema.renameTable('sample_draw_frames_whole', 'sample_draw_frames');
+  await renameDrawForeignKey(knex, 'sample_draw_frames_whole');
 }
