@@ -1,56 +1,47 @@
-// npm run bench:sample [-- --engine sqlite|mysql|both --rounds 3]: a 1,000-complaint stratified draw from a frame of
-// ~800,000 in a table of 1,000,000, frozen and allocated to 200 callers, timed beside one plain streaming SELECT.
-// Not a test. The bench databases (data/bench/sample.sqlite, MariaDB `bench_sample`) are built once and reused.
+// npm run bench:sample [-- --engine sqlite|mysql|both --rounds 3 --child dist|tsx]: a 1,000-complaint stratified draw
+// from a frame of ~800,000 in a table of 1,000,000, frozen and allocated to 200 callers, timed beside one plain
+// streaming SELECT of the same frame. Not a test. The bench databases (data/bench/sample.sqlite, MariaDB
+// `bench_sample`) are built once and reused. This process builds the data and plans the session; the measuring is
+// done by bench-sample-measure.ts in a child process, from the compiled dist/ unless `--child tsx`.
 import 'dotenv/config';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { pino } from 'pino';
 import { DateTime } from 'luxon';
-import { projectRoot, type DatabaseConfig } from '../server/config.js';
+import { projectRoot } from '../server/config.js';
 import { loadConfig } from '../server/config.js';
 import { createDb, engineOf } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { AuditLog } from '../server/features/audit/audit-log.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { findUserById } from '../server/features/auth/users.repository.js';
-import { drawSample } from '../server/features/sessions/draw.service.js';
-import { streamFrameRows } from '../server/features/sessions/frame.repository.js';
 import { newSessionInput, SessionsService } from '../server/features/sessions/sessions.service.js';
 import { systemClock, toDbTime } from '../server/shared/dates.js';
 import { EventBus } from '../server/shared/events.js';
 import { seededRandom } from '../server/shared/random.js';
 import type { AppDeps } from '../server/deps.js';
+import { BENCH_MYSQL_URL, benchDatabase } from './bench-sample-database.js';
 
 const { values } = parseArgs({
   options: {
     engine: { type: 'string', default: 'both' },
     rounds: { type: 'string', default: '3' },
     complaints: { type: 'string', default: '1000000' },
-    measure: { type: 'boolean', default: false },
+    child: { type: 'string', default: 'dist' },
   },
 });
 const TOTAL = Number(values.complaints);
 const ROUNDS = Number(values.rounds);
 const CALLERS = 200;
 const PER_CALLER = 5;
-const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/bench_sample';
-
-function benchConfig(engine: string): DatabaseConfig {
-  if (engine === 'mysql') {
-    const url = new URL(MYSQL_URL);
-    return { client: 'mysql', url: MYSQL_URL, database: url.pathname.slice(1) } as DatabaseConfig;
-  }
-  return { client: 'sqlite', filename: path.join(projectRoot, 'data', 'bench', 'sample.sqlite') };
-}
 
 async function openBenchDb(engine: string): Promise<Knex> {
-  const config = benchConfig(engine);
+  const config = benchDatabase(engine);
   if (config.client === 'mysql') {
-    const server = new URL(MYSQL_URL);
+    const server = new URL(BENCH_MYSQL_URL);
     server.pathname = '/';
     const admin = knexFactory({
       client: 'mysql2',
@@ -67,18 +58,23 @@ async function openBenchDb(engine: string): Promise<Knex> {
   return db;
 }
 
-/** 1,000,000 complaints in Kanpur Nagar, 24 departments of uneven size, inserted out of reference order. */
-async function ensureComplaints(db: Knex): Promise<void> {
-  const have = Number(((await db('complaints').count({ n: '*' }).first()) as { n: number }).n);
-  if (have === TOTAL) return;
-  console.log(`  generating ${TOTAL.toLocaleString('en-IN')} complaints (once; reused afterwards)...`);
-  const started = performance.now();
+/** Earlier runs' sessions, draws, frozen frames and tasks: each run plans and draws afresh on the same table. */
+async function clearBenchSessions(db: Knex): Promise<void> {
   await db('call_tasks').del();
   await db('sample_selections').del();
   await db('sample_draw_frames').del();
   await db('sample_draws').del();
   await db('session_callers').del();
   await db('feedback_sessions').del();
+}
+
+/** 1,000,000 complaints in Kanpur Nagar, 24 departments of uneven size, inserted out of reference order. */
+async function ensureComplaints(db: Knex): Promise<void> {
+  const have = Number(((await db('complaints').count({ n: '*' }).first()) as { n: number }).n);
+  if (have === TOTAL) return;
+  console.log(`  generating ${TOTAL.toLocaleString('en-IN')} complaints (once; reused afterwards)...`);
+  const started = performance.now();
+  await clearBenchSessions(db);
   await db('complaints').del();
   const district = (await db('districts').where({ code: 'kanpur-nagar' }).first('id')) as { id: number };
   const departments = (await db('departments').orderBy('id').limit(24).pluck('id')) as number[];
@@ -165,17 +161,17 @@ async function ensureCallers(db: Knex): Promise<number[]> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs in a child process per engine, so its peak RSS is the draw's and not the generator's. */
-async function measure(engine: string): Promise<void> {
-  const db = await openBenchDb(engine);
-  const callerIds = await ensureCallers(db);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    SESSION_SECRET: 'bench-secret-bench-secret',
-    LOG_LEVEL: 'silent',
-  });
+/** Plans the benchmark's session through the real service (so it is checked like any plan); returns its id. */
+async function planSession(
+  db: Knex,
+  callerIds: number[],
+): Promise<{ sessionId: number; supervisorId: number }> {
   const deps: AppDeps = {
-    config,
+    config: loadConfig({
+      NODE_ENV: 'test',
+      SESSION_SECRET: 'bench-secret-bench-secret',
+      LOG_LEVEL: 'silent',
+    }),
     db,
     clock: systemClock,
     logger: pino({ level: 'silent' }),
@@ -201,91 +197,79 @@ async function measure(engine: string): Promise<void> {
       designKind: 'proportional',
     }),
   );
-  const session = (await db('feedback_sessions').where({ id: sessionId }).first()) as {
-    frame_filter: string;
-  };
-  const filter = JSON.parse(session.frame_filter);
-  // The process before any frame is read: node, the tsx loader, knex, the app's modules and an open database.
-  const rssBeforeMb = process.memoryUsage().rss / 1024 / 1024;
-  const plain: number[] = [];
-  const whole: number[] = [];
-  let frameSize = 0;
-  let sink = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    let start = performance.now();
-    await streamFrameRows(db, filter, systemClock, async (rows) => {
-      if (Symbol.iterator in rows) for (const r of rows) sink += r.referenceNumber.length;
-      else for await (const r of rows) sink += r.referenceNumber.length;
-    });
-    plain.push(performance.now() - start);
-    start = performance.now();
-    const outcome = await drawSample(deps, supervisor, sessionId);
-    whole.push(performance.now() - start);
-    frameSize = outcome.frameSize;
-    if (outcome.allocation.tasks !== CALLERS * PER_CALLER) throw new Error('allocation incomplete');
-  }
-  const result = {
-    engine,
-    frameSize,
-    sample: CALLERS * PER_CALLER,
-    plainMs: median(plain),
-    drawMs: median(whole),
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-    rssBeforeMb,
-    sink,
-  };
-  await db.destroy();
-  console.log(`RESULT ${JSON.stringify(result)}`);
+  return { sessionId, supervisorId: supervisor.id };
+}
+
+interface Measured {
+  frameSize: number;
+  tasks: number;
+  plainMs: number[];
+  drawMs: number[];
+  peakRssMb: number;
+  firstRoundPeakMb: number;
+  rssBeforeMb: number;
+}
+
+function runMeasure(engine: string, sessionId: number, supervisorId: number): Measured {
+  const args = ['--engine', engine, '--session', String(sessionId), '--supervisor', String(supervisorId)];
+  args.push('--rounds', String(ROUNDS));
+  const script =
+    values.child === 'tsx'
+      ? ['--import', 'tsx', path.join(projectRoot, 'scripts', 'bench-sample-measure.ts')]
+      : [path.join(projectRoot, 'dist', 'scripts', 'bench-sample-measure.js')];
+  const child = spawnSync(process.execPath, [...script, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`measurement failed on ${engine}:\n${child.stdout}`);
+  return JSON.parse(line.slice(7)) as Measured;
 }
 
 async function main(): Promise<void> {
-  if (values.measure) return measure(values.engine!);
   const engines = values.engine === 'both' ? ['sqlite', 'mysql'] : [values.engine!];
+  if (values.child !== 'tsx') {
+    // The measured process runs the compiled JavaScript, as `npm run start:prod` does: build it first.
+    console.log('building dist/ (tsc -p tsconfig.build.json)...');
+    const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+      cwd: projectRoot,
+      stdio: 'inherit',
+    });
+    if (build.status !== 0) throw new Error('the build failed');
+  }
   const rows: string[] = [];
+  const rounds: string[] = [];
   for (const engine of engines) {
     console.log(`${engine}:`);
     const db = await openBenchDb(engine);
     await ensureComplaints(db);
-    await ensureCallers(db);
+    const callerIds = await ensureCallers(db);
+    await clearBenchSessions(db);
+    const { sessionId, supervisorId } = await planSession(db, callerIds);
     await db.destroy();
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(import.meta.url),
-        '--measure',
-        '--engine',
-        engine,
-        '--rounds',
-        String(ROUNDS),
-        '--complaints',
-        String(TOTAL),
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) throw new Error(`measurement failed on ${engine}:\n${child.stdout}`);
-    const r = JSON.parse(line.slice(7)) as {
-      frameSize: number;
-      plainMs: number;
-      drawMs: number;
-      peakRssMb: number;
-      rssBeforeMb: number;
-      sample: number;
-    };
+    const r = runMeasure(engine, sessionId, supervisorId);
+    if (r.tasks !== CALLERS * PER_CALLER)
+      throw new Error(`allocation incomplete on ${engine}: ${r.tasks} tasks`);
+    const name = engine === 'mysql' ? 'MariaDB' : 'SQLite';
+    const plain = median(r.plainMs);
+    const draw = median(r.drawMs);
     rows.push(
-      `| ${engine === 'mysql' ? 'MariaDB' : 'SQLite'} | ${TOTAL.toLocaleString('en-IN')} | ${r.frameSize.toLocaleString('en-IN')} | ${r.sample} / ${CALLERS} | ${(r.plainMs / 1000).toFixed(2)} s | ${(r.drawMs / 1000).toFixed(2)} s | ${(r.drawMs / r.plainMs).toFixed(2)}× | ${r.peakRssMb.toFixed(0)} MB (${r.rssBeforeMb.toFixed(0)} MB before the first SELECT) |`,
+      `| ${name} | ${TOTAL.toLocaleString('en-IN')} | ${r.frameSize.toLocaleString('en-IN')} | ${r.tasks} / ${CALLERS} | ${(plain / 1000).toFixed(2)} s | ${(draw / 1000).toFixed(2)} s | ${(draw / plain).toFixed(2)}× | ${r.peakRssMb.toFixed(0)} MB (${r.firstRoundPeakMb.toFixed(0)} MB after round 1; ${r.rssBeforeMb.toFixed(0)} MB before the first SELECT) |`,
+    );
+    rounds.push(
+      `${name}: plain ${r.plainMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s; draw ${r.drawMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s`,
     );
   }
   console.log(
-    `\nMedian of ${ROUNDS} rounds; whole draw = stream + hash + rank + gzip-freeze + record + allocate, in one transaction.`,
+    `\nMedian of ${ROUNDS} rounds; whole draw = stream + hash + rank + gzip-freeze + record + allocate, in one transaction; measured process: ${values.child === 'tsx' ? 'node --import tsx' : 'node, compiled dist/'}.`,
   );
   console.log(
     '| engine | table | frame | sample / callers | plain SELECT (streamed) | whole draw | ratio (target ≤ 2.5×) | peak RSS (target < 200 MB) |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
+  console.log(`\nEach round (plain SELECT, then draw): ${rounds.join('; ')}`);
 }
 
 await main();

@@ -75,6 +75,23 @@ export function createDb(config: DatabaseConfig, options: { pool?: { min: number
   });
 }
 
+/**
+ * Runs `fn` with SQLite's page cache held to about `kib` KiB, then puts the connection's own setting back; on MySQL
+ * it just runs `fn`. For one long pass over a big table, such as a draw: a large cache does not speed a single
+ * scan, and the pages it keeps are memory the process holds until the connection closes. Inside a transaction,
+ * pass the transaction (on SQLite it is the only connection).
+ */
+export async function withSqliteCacheSize<T>(db: Db, kib: number, fn: () => Promise<T>): Promise<T> {
+  if (engineOf(db) === 'mysql') return fn();
+  const [row] = (await db.raw('PRAGMA cache_size')) as Array<{ cache_size: number }>;
+  await db.raw(`PRAGMA cache_size = ${-Math.round(kib)}`);
+  try {
+    return await fn();
+  } finally {
+    await db.raw(`PRAGMA cache_size = ${Number(row.cache_size)}`);
+  }
+}
+
 export function engineOf(db: Db): Engine {
   const client = (db.client.config as Knex.Config).client;
   return client === 'mysql2' || client === 'mysql' ? 'mysql' : 'sqlite';

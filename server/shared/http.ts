@@ -54,8 +54,25 @@ export function parseInput<T>(schema: ZodType<T>, input: unknown): T {
     if (err instanceof ZodError) {
       const issue = err.issues[0]!;
       const field = issue.path.join('.') || 'input';
-      throw new AppError(400, 'error.invalidInput', { detail: `${field}: ${issue.message}` });
+      // `field` on its own lets a form name the field in the reader's language (zod's own text is English).
+      throw new AppError(400, 'error.invalidInput', { detail: `${field}: ${issue.message}`, field });
     }
+    throw err;
+  }
+}
+
+/**
+ * A form post: a mistake the user can put right (400 or 409) shows the form again through `showForm`, with the
+ * message and what was typed; anything else (not found, forbidden, a failure) goes on to the error page.
+ */
+export async function withFormErrors(
+  submit: () => Promise<void>,
+  showForm: (error: AppError) => Promise<void>,
+): Promise<void> {
+  try {
+    await submit();
+  } catch (err) {
+    if (err instanceof AppError && (err.status === 400 || err.status === 409)) return showForm(err);
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import type { World } from './builders-auth.js';
  */
 const ENTITIES: Record<string, { id: (w: World, targetUserId: number) => number; bound: boolean }> = {
   complaint: { id: (w) => w.complaintId, bound: true },
+  district: { id: (w) => w.districtId, bound: true },
   officer: { id: (w) => w.officerId, bound: true },
   session: { id: (w) => w.sessionId, bound: true },
   draw: { id: (w) => w.drawId, bound: true },

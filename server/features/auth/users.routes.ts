@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { asyncHandler, parseInput, ROLES, route, type RouteDef } from '../../shared/http.js';
+import { asyncHandler, parseInput, ROLES, route, withFormErrors, type RouteDef } from '../../shared/http.js';
 import { t } from '../../shared/i18n.js';
 import { listDepartments, listDistricts } from '../complaints/master-data.repository.js';
 import { checkNewPassword, type AuthService } from './auth.service.js';
@@ -109,16 +109,6 @@ export function usersRoutes(db: Knex, auth: AuthService): RouteDef[] {
     });
   }
 
-  /** Form mistakes show the form again with the message; anything else goes to the error page. */
-  const formErrors = async (fn: () => Promise<void>, onError: (e: AppError) => Promise<void>) => {
-    try {
-      await fn();
-    } catch (err) {
-      if (err instanceof AppError && (err.status === 400 || err.status === 409)) return onError(err);
-      throw err;
-    }
-  };
-
   const loadUser = async (req: Request) => {
     const { id } = parseInput(idParam, req.params);
     const user = await findUserById(db, id);
@@ -159,7 +149,7 @@ export function usersRoutes(db: Knex, auth: AuthService): RouteDef[] {
       'page',
       asyncHandler(async (req, res) => {
         const body = req.body as Record<string, unknown>;
-        await formErrors(
+        await withFormErrors(
           async () => {
             const form = parseInput(createForm, body);
             checkNewPassword(form.password);
@@ -197,7 +187,7 @@ export function usersRoutes(db: Knex, auth: AuthService): RouteDef[] {
       asyncHandler(async (req, res) => {
         const user = await loadUser(req);
         const body = req.body as Record<string, unknown>;
-        await formErrors(
+        await withFormErrors(
           async () => {
             const form = parseInput(changeForm, body);
             await auth.changeUser(req.user!.id, user.id, {
@@ -222,7 +212,7 @@ export function usersRoutes(db: Knex, auth: AuthService): RouteDef[] {
       'page',
       asyncHandler(async (req, res) => {
         const user = await loadUser(req);
-        await formErrors(
+        await withFormErrors(
           async () => {
             const form = parseInput(passwordForm, req.body);
             await auth.resetPassword(req.user!.id, user.id, form.password);

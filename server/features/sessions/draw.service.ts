@@ -4,12 +4,13 @@ import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip as gunzipCb, gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
 import type { AppDeps } from '../../deps.js';
+import { withSqliteCacheSize } from '../../db/knex.js';
 import { lockForUpdate } from '../../db/locking.js';
 import { conflict, notFound } from '../../shared/errors.js';
 import { nowDb } from '../../shared/dates.js';
 import type { SignedInUser } from '../auth/users.repository.js';
 import { allocateSample, type AllocationSummary } from './allocation.service.js';
-import { streamFrameRows } from './frame.repository.js';
+import { FRAME_STREAM_CACHE_KIB, streamFrameRows } from './frame.repository.js';
 import type { SampleDesign } from './sampling/designs.js';
 import {
   drawFromFrame,
@@ -26,6 +27,7 @@ import {
   findDraw,
   findSession,
   insertDraw,
+  insertFrozenFrame,
   insertSelections,
   listSelections,
   nextDrawNumber,
@@ -73,8 +75,11 @@ export async function drawSample(
     const n = names.get(code);
     return n ? `${n.hi} / ${n.en}` : code;
   };
+  // The draw reads the whole frame once: SQLite's page cache stays as small as the frame's stream keeps it.
   const outcome = await deps.db.transaction(async (trx) =>
-    drawInTransaction(deps, trx, user, sessionId, stratumName),
+    withSqliteCacheSize(trx, FRAME_STREAM_CACHE_KIB, () =>
+      drawInTransaction(deps, trx, user, sessionId, stratumName),
+    ),
   );
   deps.events.emit('draw:made', { drawId: outcome.drawId, sessionId, districtId: outcome.districtId });
   return outcome;
@@ -104,36 +109,35 @@ async function drawInTransaction(
 
   // Each ~64 KB chunk of the frame file becomes one gzip member as it streams by, so only the compressed frame is
   // held; a file of concatenated members is one valid gzip file (RFC 1952 §2.2) and gunzips to the exact bytes.
-  const frozenParts: Buffer[] = [];
+  // They are written once the stream has ended (the stream holds the connection), in parts of at most 1 MB.
+  const frozen: Buffer[] = [];
+  // docs/sampling-rule.md §3: the seed is made here, after the locked session's filters and design were read (and
+  // the database snapshot with them) and before the first row of the frame is: neither can depend on the other.
   const seed = generateSeed();
   const draw = await streamFrameRows(trx, session.filter, deps.clock, (rows) =>
     drawFromFrame(rows, seed, design, {
-      onFrameChunk: (chunk) => frozenParts.push(gzipSync(chunk, { level: zlibConstants.Z_BEST_SPEED })),
+      onFrameChunk: (chunk) => frozen.push(gzipSync(chunk, { level: zlibConstants.Z_BEST_SPEED })),
       stratumName,
     }),
   );
-  const frozen = Buffer.concat(frozenParts);
-  frozenParts.length = 0;
 
   const drawNumber = await nextDrawNumber(trx, sessionId);
-  const drawId = await insertDraw(
-    trx,
-    {
-      sessionId,
-      drawNumber,
-      seed,
-      ruleName: draw.rule.name,
-      ruleVersion: String(draw.rule.version),
-      design,
-      quotas: draw.plan.pools,
-      frameSha256: draw.frameHash,
-      frameSize: draw.frameSize,
-      sampleSize: draw.sample.length,
-      createdBy: user?.id ?? null,
-      createdAt: now,
-    },
-    frozen,
-  );
+  const drawId = await insertDraw(trx, {
+    sessionId,
+    drawNumber,
+    seed,
+    ruleName: draw.rule.name,
+    ruleVersion: String(draw.rule.version),
+    design,
+    quotas: draw.plan.pools,
+    frameSha256: draw.frameHash,
+    frameSize: draw.frameSize,
+    sampleSize: draw.sample.length,
+    createdBy: user?.id ?? null,
+    createdAt: now,
+  });
+  await insertFrozenFrame(trx, drawId, frozen);
+  frozen.length = 0;
 
   const drawn = [...draw.sample, ...draw.reserve];
   const ids = await complaintIdsByReference(

@@ -1,5 +1,6 @@
 // SQL for sessions, their callers, draws, frozen frames, selections and call tasks; returns plain objects.
 import type { Knex } from 'knex';
+import { insertBlobRow } from '../../db/blobs.js';
 import type { FrameFilter } from './frame.repository.js';
 import type { PoolQuota, SampleDesign } from './sampling/designs.js';
 
@@ -84,6 +85,18 @@ export async function insertSession(
     await trx('session_callers').insert(callerIds.map((user_id) => ({ session_id: id, user_id })));
   }
   return id as number;
+}
+
+/** A planned session's new frame filter (the service checks it has not been drawn). */
+export async function updateSessionFrame(
+  trx: Knex.Transaction,
+  sessionId: number,
+  filter: FrameFilter,
+  now: string,
+): Promise<void> {
+  await trx('feedback_sessions')
+    .where({ id: sessionId })
+    .update({ frame_filter: JSON.stringify(filter), updated_at: now });
 }
 
 export async function findSession(db: Knex, id: number): Promise<SessionRecord | null> {
@@ -233,6 +246,12 @@ export async function findDraw(db: Knex, drawId: number): Promise<DrawRecord | n
   return row ? toDraw(row) : null;
 }
 
+export async function countDraws(db: Knex, sessionId: number): Promise<number> {
+  const row = (await db('sample_draws').where({ session_id: sessionId }).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 export async function nextDrawNumber(trx: Knex.Transaction, sessionId: number): Promise<number> {
   const row = (await trx('sample_draws')
     .where({ session_id: sessionId })
@@ -244,7 +263,6 @@ export async function nextDrawNumber(trx: Knex.Transaction, sessionId: number): 
 export async function insertDraw(
   trx: Knex.Transaction,
   d: Omit<DrawRecord, 'id' | 'isCurrent'>,
-  frameGzip: Buffer,
 ): Promise<number> {
   await trx('sample_draws').where({ session_id: d.sessionId }).update({ is_current: false });
   const [id] = await trx('sample_draws').insert({
@@ -262,17 +280,59 @@ export async function insertDraw(
     created_by: d.createdBy,
     created_at: d.createdAt,
   });
-  await trx('sample_draw_frames').insert({ draw_id: id, encoding: 'gzip', content: frameGzip });
   return id as number;
 }
 
+/** The largest part of a frozen frame: one row, one statement (well under MySQL's 16 MB max_allowed_packet). */
+export const FROZEN_PART_BYTES = 1 << 20;
+
+/**
+ * Writes a draw's frozen frame: `pieces` are the frame file's gzip members in order, gathered into parts of at
+ * most FROZEN_PART_BYTES (a member larger than that is a part of its own). Concatenated, the parts are one gzip
+ * file whose contents are the frame file.
+ */
+export async function insertFrozenFrame(
+  trx: Knex.Transaction,
+  drawId: number,
+  pieces: readonly Buffer[],
+): Promise<number> {
+  let partNo = 0;
+  let group: Buffer[] = [];
+  let groupBytes = 0;
+  const write = async () => {
+    if (group.length === 0) return;
+    const content = group.length === 1 ? group[0] : Buffer.concat(group, groupBytes);
+    await insertBlobRow(trx, 'sample_draw_frames', {
+      draw_id: drawId,
+      part_no: partNo++,
+      encoding: 'gzip',
+      content,
+    });
+    group = [];
+    groupBytes = 0;
+  };
+  for (const piece of pieces) {
+    if (groupBytes + piece.length > FROZEN_PART_BYTES) await write();
+    group.push(piece);
+    groupBytes += piece.length;
+  }
+  await write();
+  return partNo;
+}
+
+/** A draw's frozen frame as stored (its parts joined in order), or null. */
 export async function readFrozenFrame(
   db: Knex,
   drawId: number,
 ): Promise<{ encoding: string; content: Buffer } | null> {
-  const row = (await db('sample_draw_frames').where({ draw_id: drawId }).first()) as
-    { encoding: string; content: Buffer } | undefined;
-  return row ? { encoding: row.encoding, content: Buffer.from(row.content) } : null;
+  const parts = (await db('sample_draw_frames')
+    .where({ draw_id: drawId })
+    .orderBy('part_no')
+    .select('encoding', 'content')) as Array<{ encoding: string; content: Buffer }>;
+  if (parts.length === 0) return null;
+  if (parts.some((p) => p.encoding !== parts[0].encoding))
+    throw new Error(`draw ${drawId}: mixed frame encodings`);
+  return { encoding: parts[0].encoding, content: Buffer.concat(parts.map((p) => Buffer.from(p.content))) };
 }
 
 /** Complaint ids of the given reference numbers in a district, in chunks small enough for any engine. */
@@ -454,4 +514,23 @@ export async function departmentNames(db: Knex): Promise<Map<string, { en: strin
     name_hi: string;
   }>;
   return new Map(rows.map((r) => [r.code, { en: r.name_en, hi: r.name_hi }]));
+}
+
+/** A district's names and raw settings JSON. */
+export async function findDistrictSettings(
+  db: Knex,
+  districtId: number,
+): Promise<{ nameEn: string; nameHi: string; settings: string } | null> {
+  const row = (await db('districts').where({ id: districtId }).first('name_en', 'name_hi', 'settings')) as
+    { name_en: string; name_hi: string; settings: string } | undefined;
+  return row ? { nameEn: row.name_en, nameHi: row.name_hi, settings: row.settings } : null;
+}
+
+export async function updateDistrictSettings(
+  trx: Knex.Transaction,
+  districtId: number,
+  settingsJson: string,
+  now: string,
+): Promise<void> {
+  await trx('districts').where({ id: districtId }).update({ settings: settingsJson, updated_at: now });
 }

@@ -1,10 +1,17 @@
 // Sessions' pages and JSON endpoints: plan, preview the frame, draw, allocate, move tasks, certificate, frozen frame.
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { notFound } from '../../shared/errors.js';
-import { asyncHandler, parseInput, route, type Role, type RouteDef } from '../../shared/http.js';
-import { t } from '../../shared/i18n.js';
+import { notFound, type AppError } from '../../shared/errors.js';
+import {
+  asyncHandler,
+  parseInput,
+  route,
+  withFormErrors,
+  type Role,
+  type RouteDef,
+} from '../../shared/http.js';
+import { t, type Lang } from '../../shared/i18n.js';
 import { canSeeDistrict, type SignedInUser } from '../auth/users.repository.js';
 import { listDepartments } from '../complaints/master-data.repository.js';
 import { moveTask } from './allocation.service.js';
@@ -17,7 +24,8 @@ import {
   listSessionTasks,
   listSessions,
 } from './sessions.repository.js';
-import { newSessionInput, type SessionsService } from './sessions.service.js';
+import { frameInput, newSessionInput, scheduleInput, type SessionsService } from './sessions.service.js';
+import type { FrameFilter } from './frame.repository.js';
 import { whereInScope } from '../auth/users.repository.js';
 
 const PLANNERS: Role[] = ['admin', 'supervisor'];
@@ -26,6 +34,61 @@ const idParam = (req: Request, name = 'id') =>
   parseInput(z.coerce.number().int().positive(), req.params[name]);
 const moveInput = z.object({ toUserId: z.coerce.number().int().positive() });
 const percent = (m: number | null) => (m === null ? '—' : `±${(m * 100).toFixed(1)}%`);
+
+/** The label key of each form field, so a refused value is named in the reader's language. */
+const FIELD_LABELS: Record<string, string> = {
+  title: 'sessions.field.title',
+  districtId: 'sessions.field.district',
+  sessionDate: 'sessions.field.date',
+  mode: 'sessions.field.mode',
+  callerIds: 'sessions.field.callers',
+  perCaller: 'sessions.field.perCaller',
+  total: 'sessions.field.total',
+  disposedFrom: 'sessions.field.disposedFrom',
+  disposedTo: 'sessions.field.disposedTo',
+  departments: 'sessions.field.departments',
+  sources: 'sessions.field.sources',
+  tehsils: 'sessions.field.tehsils',
+  thanas: 'sessions.field.thanas',
+  excludeVerifiedDays: 'sessions.field.excludeVerifiedDays',
+  designKind: 'sessions.field.design',
+  minimumPerStratum: 'sessions.field.minimumPerStratum',
+  weeks: 'sessions.schedule.settings.weeks',
+  weekdays: 'sessions.schedule.settings.weekdays',
+};
+
+/** A form's refusal as a sentence: an unparsable field is named by its label, anything else by its own message. */
+function formMessage(lang: Lang, error: AppError): string {
+  const field = String(error.params.field ?? '').split('.')[0];
+  if (error.key === 'error.invalidInput' && FIELD_LABELS[field]) {
+    return t(lang, 'sessions.error.fieldInvalid', { field: t(lang, FIELD_LABELS[field]) });
+  }
+  return t(lang, error.key, error.params);
+}
+
+/** A posted form's raw values, to show again as typed: one text, or every value of a repeated field. */
+type Posted = Record<string, unknown>;
+const text = (v: unknown) =>
+  Array.isArray(v) ? v.join(', ') : v === undefined || v === null ? '' : String(v);
+const many = (v: unknown) => new Set((v === undefined ? [] : Array.isArray(v) ? v : [v]).map(String));
+
+/** The frame's fields for the form partial, from a posted form or a stored filter. */
+function frameFields(values: Posted) {
+  return {
+    disposedFrom: text(values.disposedFrom),
+    disposedTo: text(values.disposedTo),
+    sources: text(values.sources),
+    tehsils: text(values.tehsils),
+    thanas: text(values.thanas),
+    excludeVerifiedDays: text(values.excludeVerifiedDays),
+  };
+}
+const filterAsPosted = (f: FrameFilter): Posted => ({
+  ...f,
+  departments: f.departments ?? [],
+  excludeVerifiedDays: f.excludeVerifiedDays ?? 90,
+});
+const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7];
 
 export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDef[] {
   const { db } = deps;
@@ -48,15 +111,130 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
     return { session, preview, draws, callers, byCaller, pool, tasks };
   };
 
-  const newSessionForm = async (user: SignedInUser) => {
+  const departmentChoices = async (chosen: Set<string>) =>
+    (await listDepartments(db)).map((d) => ({ ...d, selected: chosen.has(d.code) }));
+
+  /** The plan form, blank with the defaults or again as typed, with the refusal's message. */
+  const renderNewSession = async (req: Request, res: Response, values: Posted, error?: AppError) => {
+    const user = req.user!;
     const districts = (await whereInScope(db('districts'), user, 'id')
       .orderBy('name_en')
-      .select('id', 'name_en', 'name_hi')) as Array<{ id: number }>;
+      .select('id', 'name_en', 'name_hi')) as Array<{ id: number; name_en: string; name_hi: string }>;
+    const checked = many(values.callerIds);
     const callersByDistrict = await Promise.all(
-      districts.slice(0, 5).map(async (d) => ({ district: d, callers: await findEligibleCallers(db, d.id) })),
+      districts.slice(0, 5).map(async (d) => ({
+        district: d,
+        callers: (await findEligibleCallers(db, d.id)).map((c) => ({
+          ...c,
+          checked: checked.has(String(c.id)),
+        })),
+      })),
     );
-    return { districts, departments: await listDepartments(db), callersByDistrict };
+    const designKind = text(values.designKind) || 'proportional';
+    res.status(error ? error.status : 200).render('sessions/new', {
+      title: t(req.lang, 'sessions.new.title'),
+      error: error ? formMessage(req.lang, error) : null,
+      districts: districts.map((d) => ({ ...d, selected: String(d.id) === text(values.districtId) })),
+      callersByDistrict,
+      departments: await departmentChoices(many(values.departments)),
+      fields: {
+        title: text(values.title),
+        sessionDate: text(values.sessionDate),
+        modePool: text(values.mode) === 'pool',
+        perCaller: text(values.perCaller),
+        total: text(values.total),
+        minimumPerStratum: text(values.minimumPerStratum),
+      },
+      frame: frameFields(values),
+      designs: (['proportional', 'equal', 'simple'] as const).map((value) => ({
+        value,
+        label: t(req.lang, `sessions.design.${value}`),
+        checked: value === designKind,
+      })),
+    });
   };
+
+  /** The session page, with the message of a refused draw or move when there is one. */
+  const renderSession = async (req: Request, res: Response, id: number, error?: AppError) => {
+    const view = await sessionView(req.user!, id);
+    const lang = req.lang;
+    const f = view.session.filter;
+    const all = t(lang, 'sessions.frame.all');
+    const listed = (xs: string[] | undefined) => (xs?.length ? xs.join(', ') : all);
+    res.status(error ? error.status : 200).render('sessions/show', {
+      title: view.session.title,
+      modeLabel: t(lang, `sessions.mode.${view.session.mode}`),
+      ...view,
+      error: error ? formMessage(lang, error) : null,
+      frameSummary: [
+        { label: t(lang, 'sessions.frame.disposed'), value: `${f.disposedFrom} – ${f.disposedTo}` },
+        { label: t(lang, 'sessions.field.department'), value: listed(f.departments) },
+        { label: t(lang, 'sessions.frame.sources'), value: listed(f.sources) },
+        { label: t(lang, 'sessions.frame.tehsils'), value: listed(f.tehsils) },
+        { label: t(lang, 'sessions.frame.thanas'), value: listed(f.thanas) },
+        {
+          label: t(lang, 'sessions.field.excludeVerifiedDays'),
+          value: String(f.excludeVerifiedDays ?? 90),
+        },
+      ],
+      problem: view.preview.problem ? t(lang, view.preview.problem.key, view.preview.problem.params) : null,
+      overallMargin: percent(view.preview.margins?.overall ?? null),
+      perDepartment: view.preview.perDepartment.map((d) => ({
+        ...d,
+        margin: percent(d.marginOfError),
+        expected: Number(d.sampleSize.toFixed(1)),
+      })),
+      current: view.draws.find((d) => d.isCurrent) ?? null,
+    });
+  };
+
+  /** The frame form of a session not drawn yet; once drawn, the page says why the frame cannot change. */
+  const renderFrame = async (req: Request, res: Response, id: number, values?: Posted, error?: AppError) => {
+    const session = await service.sessionFor(req.user!, id);
+    const draws = await listDraws(db, id);
+    const shown = values ?? filterAsPosted(session.filter);
+    res.status(error ? error.status : 200).render('sessions/frame', {
+      title: t(req.lang, 'sessions.frame.edit.title'),
+      session,
+      error: error && !draws.length ? formMessage(req.lang, error) : null,
+      locked: draws.length
+        ? t(req.lang, 'sessions.error.frameLockedAfterDraw', { draws: draws.length })
+        : null,
+      frame: frameFields(shown),
+      departments: await departmentChoices(many(shown.departments)),
+    });
+  };
+
+  /** A district's schedule settings form, as stored or as typed. */
+  const renderSchedule = async (req: Request, res: Response, values?: Posted, error?: AppError) => {
+    const lang = req.lang;
+    const schedule = await service.districtSchedule(req.user!, idParam(req, 'districtId'));
+    const weeks = values ? many(values.weeks) : new Set(schedule.settings.weeks.map(String));
+    const weekdays = values ? many(values.weekdays) : new Set(schedule.settings.weekdays.map(String));
+    res.status(error ? error.status : 200).render('sessions/schedule-settings', {
+      title: t(lang, 'sessions.schedule.settings.title'),
+      ...schedule,
+      saved: req.query.saved === '1',
+      error: error ? formMessage(lang, error) : null,
+      weeks: [1, 2, 3, 4, 5].map((w) => ({
+        value: w,
+        label: t(lang, 'sessions.schedule.settings.week', {
+          week: w,
+          from: 7 * w - 6,
+          to: Math.min(7 * w, 31),
+        }),
+        checked: weeks.has(String(w)),
+      })),
+      weekdays: WEEKDAYS.map((d) => ({
+        value: d,
+        label: t(lang, `sessions.weekday.${d}`),
+        checked: weekdays.has(String(d)),
+      })),
+    });
+  };
+
+  const weekdayNames = (lang: Lang, days: number[]) =>
+    days.map((d) => t(lang, `sessions.weekday.${d}`)).join(', ');
 
   return [
     // Pages
@@ -73,7 +251,11 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
             ...s,
             statusLabel: t(req.lang, `sessions.status.${s.status}`),
           })),
-          schedule: await service.schedule(user),
+          schedule: (await service.schedule(user)).map((d) => ({
+            ...d,
+            weeksText: d.weeks.join(', '),
+            weekdaysText: weekdayNames(req.lang, d.weekdays),
+          })),
         });
       }),
     ),
@@ -84,15 +266,15 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
       'page',
       asyncHandler(async (req, res) => {
         const today = deps.clock.now().setZone('Asia/Kolkata');
-        res.render('sessions/new', {
-          title: t(req.lang, 'sessions.new.title'),
-          ...(await newSessionForm(req.user!)),
-          defaults: {
-            sessionDate: typeof req.query.date === 'string' ? req.query.date : today.toISODate(),
-            disposedFrom: today.minus({ days: 15 }).toISODate(),
-            disposedTo: today.minus({ days: 1 }).toISODate(),
-            districtId: Number(req.query.district) || null,
-          },
+        await renderNewSession(req, res, {
+          sessionDate: typeof req.query.date === 'string' ? req.query.date : today.toISODate(),
+          districtId: typeof req.query.district === 'string' ? req.query.district : '',
+          mode: 'officers',
+          perCaller: 5,
+          disposedFrom: today.minus({ days: 15 }).toISODate(),
+          disposedTo: today.minus({ days: 1 }).toISODate(),
+          excludeVerifiedDays: 90,
+          designKind: 'proportional',
         });
       }),
     ),
@@ -102,8 +284,38 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
       PLANNERS,
       'page',
       asyncHandler(async (req, res) => {
-        const id = await service.createSession(req.user!, parseInput(newSessionInput, req.body));
-        res.redirect(303, `/sessions/${id}`);
+        const body = req.body as Posted;
+        await withFormErrors(
+          async () => {
+            const id = await service.createSession(req.user!, parseInput(newSessionInput, body));
+            res.redirect(303, `/sessions/${id}`);
+          },
+          (error) => renderNewSession(req, res, body, error),
+        );
+      }),
+    ),
+    route(
+      'get',
+      '/sessions/schedule/:districtId',
+      PLANNERS,
+      'page',
+      asyncHandler((req, res) => renderSchedule(req, res)),
+    ),
+    route(
+      'post',
+      '/sessions/schedule/:districtId',
+      PLANNERS,
+      'page',
+      asyncHandler(async (req, res) => {
+        const body = req.body as Posted;
+        const districtId = idParam(req, 'districtId');
+        await withFormErrors(
+          async () => {
+            await service.changeSchedule(req.user!, districtId, parseInput(scheduleInput, body));
+            res.redirect(303, `/sessions/schedule/${districtId}?saved=1`);
+          },
+          (error) => renderSchedule(req, res, body, error),
+        );
       }),
     ),
     route(
@@ -111,23 +323,30 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
       '/sessions/:id',
       PLANNERS,
       'page',
+      asyncHandler((req, res) => renderSession(req, res, idParam(req))),
+    ),
+    route(
+      'get',
+      '/sessions/:id/frame',
+      PLANNERS,
+      'page',
+      asyncHandler((req, res) => renderFrame(req, res, idParam(req))),
+    ),
+    route(
+      'post',
+      '/sessions/:id/frame',
+      PLANNERS,
+      'page',
       asyncHandler(async (req, res) => {
-        const view = await sessionView(req.user!, idParam(req));
-        res.render('sessions/show', {
-          title: view.session.title,
-          modeLabel: t(req.lang, `sessions.mode.${view.session.mode}`),
-          ...view,
-          problem: view.preview.problem
-            ? t(req.lang, view.preview.problem.key, view.preview.problem.params)
-            : null,
-          overallMargin: percent(view.preview.margins?.overall ?? null),
-          perDepartment: view.preview.perDepartment.map((d) => ({
-            ...d,
-            margin: percent(d.marginOfError),
-            expected: Number(d.sampleSize.toFixed(1)),
-          })),
-          current: view.draws.find((d) => d.isCurrent) ?? null,
-        });
+        const id = idParam(req);
+        const body = req.body as Posted;
+        await withFormErrors(
+          async () => {
+            await service.changeFrame(req.user!, id, parseInput(frameInput, body));
+            res.redirect(303, `/sessions/${id}#frame`);
+          },
+          (error) => renderFrame(req, res, id, body, error),
+        );
       }),
     ),
     route(
@@ -138,8 +357,13 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
       asyncHandler(async (req, res) => {
         const id = idParam(req);
         await service.sessionFor(req.user!, id);
-        await drawSample(deps, req.user!, id);
-        res.redirect(303, `/sessions/${id}#allocation`);
+        await withFormErrors(
+          async () => {
+            await drawSample(deps, req.user!, id);
+            res.redirect(303, `/sessions/${id}#allocation`);
+          },
+          (error) => renderSession(req, res, id, error),
+        );
       }),
     ),
     route(
@@ -150,12 +374,21 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
       asyncHandler(async (req, res) => {
         const user = req.user!;
         const taskId = idParam(req, 'taskId');
-        const { toUserId } = parseInput(moveInput, req.body);
-        await moveTask(deps, user, taskId, toUserId, (d) => canSeeDistrict(user, d));
-        const row = (await db('call_tasks').where({ id: taskId }).first('session_id')) as {
-          session_id: number;
+        const sessionOf = async () => {
+          const row = (await db('call_tasks').where({ id: taskId }).first('session_id')) as
+            { session_id: number } | undefined;
+          if (!row) throw notFound();
+          return row.session_id;
         };
-        res.redirect(303, `/sessions/${row.session_id}#allocation`);
+        await withFormErrors(
+          async () => {
+            const { toUserId } = parseInput(moveInput, req.body);
+            await moveTask(deps, user, taskId, toUserId, (d) => canSeeDistrict(user, d));
+            res.redirect(303, `/sessions/${await sessionOf()}#allocation`);
+          },
+          // moveTask answers 404 for a task out of the user's districts, so a 400/409 here is about a task they see.
+          async (error) => renderSession(req, res, await sessionOf(), error),
+        );
       }),
     ),
     route(
@@ -219,6 +452,29 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
       }),
     ),
     route(
+      'get',
+      '/api/sessions/schedule/:districtId',
+      PLANNERS,
+      'json',
+      asyncHandler(async (req, res) => {
+        res.json({ data: await service.districtSchedule(req.user!, idParam(req, 'districtId')) });
+      }),
+    ),
+    route(
+      'post',
+      '/api/sessions/schedule/:districtId',
+      PLANNERS,
+      'json',
+      asyncHandler(async (req, res) => {
+        const settings = await service.changeSchedule(
+          req.user!,
+          idParam(req, 'districtId'),
+          parseInput(scheduleInput, req.body),
+        );
+        res.json({ data: { settings } });
+      }),
+    ),
+    route(
       'post',
       '/api/sessions',
       PLANNERS,
@@ -236,6 +492,17 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
       asyncHandler(async (req, res) => {
         const { session, preview, draws, callers, tasks } = await sessionView(req.user!, idParam(req));
         res.json({ data: { session, preview: { ...preview, plan: undefined }, draws, callers, tasks } });
+      }),
+    ),
+    route(
+      'post',
+      '/api/sessions/:id/frame',
+      PLANNERS,
+      'json',
+      asyncHandler(async (req, res) => {
+        const id = idParam(req);
+        await service.changeFrame(req.user!, id, parseInput(frameInput, req.body));
+        res.json({ data: { filter: (await service.sessionFor(req.user!, id)).filter } });
       }),
     ),
     route(

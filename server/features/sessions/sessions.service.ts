@@ -4,28 +4,36 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { badRequest, forbidden, notFound } from '../../shared/errors.js';
-import { IST, nowDb } from '../../shared/dates.js';
+import { lockForUpdate } from '../../db/locking.js';
+import { badRequest, conflict, forbidden, notFound } from '../../shared/errors.js';
+import { fromDbTime, IST, istDay, nowDb } from '../../shared/dates.js';
 import { canSeeDistrict, type SignedInUser } from '../auth/users.repository.js';
 import { callersOnlyConflicted } from './allocation.service.js';
 import { sessionSampleDesign } from './draw.service.js';
 import {
+  countDisposedInRange,
   countFrameByDepartment,
   DEFAULT_EXCLUDE_VERIFIED_DAYS,
+  latestDisposal,
   type FrameFilter,
 } from './frame.repository.js';
 import { planSample, type SamplePlan } from './sampling/designs.js';
 import { planMargins, type PlanMargins } from './sampling/margin-of-error.js';
 import {
+  countDraws,
   departmentNames,
+  findDistrictSettings,
   findEligibleCallers,
   findSession,
   insertSession,
   listDraws,
   listSelections,
   listSessionCallers,
+  updateDistrictSettings,
+  updateSessionFrame,
   type DrawRecord,
   type SelectionRecord,
+  type SessionCaller,
   type SessionRecord,
 } from './sessions.repository.js';
 
@@ -48,6 +56,23 @@ const optionalInt = z.preprocess(
   z.coerce.number().int().min(0).optional(),
 );
 
+const days = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.coerce.number().int().min(0).max(3650).default(DEFAULT_EXCLUDE_VERIFIED_DAYS),
+);
+
+/** The sampling frame's filters, from a form or JSON: all a session's plan that may change until its first draw. */
+export const frameInput = z.object({
+  disposedFrom: day,
+  disposedTo: day,
+  departments: list(z.string().trim().min(1).max(40)),
+  sources: list(z.string().trim().min(1).max(60)),
+  tehsils: list(z.string().trim().min(1).max(100)),
+  thanas: list(z.string().trim().min(1).max(100)),
+  excludeVerifiedDays: days,
+});
+export type FrameInput = z.infer<typeof frameInput>;
+
 /** A new session, from a form or JSON (lists may arrive as one value or many). */
 export const newSessionInput = z.object({
   title: z.string().trim().min(1).max(200),
@@ -60,20 +85,45 @@ export const newSessionInput = z.object({
     z.coerce.number().int().min(1).max(100).default(5),
   ),
   total: optionalInt,
-  disposedFrom: day,
-  disposedTo: day,
-  departments: list(z.string().trim().min(1).max(40)),
-  sources: list(z.string().trim().min(1).max(60)),
-  tehsils: list(z.string().trim().min(1).max(100)),
-  thanas: list(z.string().trim().min(1).max(100)),
-  excludeVerifiedDays: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.number().int().min(0).max(3650).default(DEFAULT_EXCLUDE_VERIFIED_DAYS),
-  ),
+  ...frameInput.shape,
   designKind: z.enum(['simple', 'proportional', 'equal']).default('proportional'),
   minimumPerStratum: optionalInt,
 });
 export type NewSessionInput = z.infer<typeof newSessionInput>;
+
+/** The stored filter of a frame; a reversed date range is refused here, before anything is counted. */
+export function frameFilterOf(districtId: number, input: FrameInput): FrameFilter {
+  if (input.disposedFrom > input.disposedTo) throw badRequest('sessions.error.dateRangeReversed');
+  return {
+    districtId,
+    disposedFrom: input.disposedFrom,
+    disposedTo: input.disposedTo,
+    departments: input.departments,
+    sources: input.sources,
+    tehsils: input.tehsils,
+    thanas: input.thanas,
+    excludeVerifiedDays: input.excludeVerifiedDays,
+  };
+}
+
+/**
+ * An empty frame's refusal, saying what to change: if nothing at all was disposed in the district in those dates,
+ * the dates (and when the latest disposal was); otherwise the other filters.
+ */
+async function refuseEmptyFrame(db: Knex, filter: FrameFilter): Promise<never> {
+  if ((await countDisposedInRange(db, filter)) > 0) throw badRequest('sessions.error.frameEmpty');
+  const latest = fromDbTime(await latestDisposal(db, filter.districtId));
+  const range = { from: filter.disposedFrom, to: filter.disposedTo };
+  if (!latest) throw badRequest('sessions.error.nothingDisposedInDistrict', range);
+  throw badRequest('sessions.error.nothingDisposedInRange', { ...range, latest: istDay(latest) });
+}
+
+/** A district's session weeks and weekdays, from the settings form (checkboxes) or JSON. */
+export const scheduleInput = z.object({
+  weeks: list(z.coerce.number().int().min(1).max(5)),
+  weekdays: list(z.coerce.number().int().min(1).max(7)),
+});
+export type ScheduleInput = z.infer<typeof scheduleInput>;
 
 export interface FramePreview {
   frameSize: number;
@@ -98,8 +148,9 @@ export class SessionsService {
     return this.deps.db;
   }
 
-  async stratumNamer(): Promise<(code: string) => string> {
-    const names = await departmentNames(this.db);
+  /** Department names for messages; inside a transaction pass it (on SQLite it is the only connection). */
+  async stratumNamer(db: Knex = this.db): Promise<(code: string) => string> {
+    const names = await departmentNames(db);
     return (code) => {
       const n = names.get(code);
       return n ? `${n.hi} / ${n.en}` : code;
@@ -112,17 +163,7 @@ export class SessionsService {
    */
   async createSession(user: SignedInUser, input: NewSessionInput): Promise<number> {
     if (!canSeeDistrict(user, input.districtId)) throw forbidden();
-    if (input.disposedFrom > input.disposedTo) throw badRequest('sessions.error.dateRangeReversed');
-    const filter: FrameFilter = {
-      districtId: input.districtId,
-      disposedFrom: input.disposedFrom,
-      disposedTo: input.disposedTo,
-      departments: input.departments,
-      sources: input.sources,
-      tehsils: input.tehsils,
-      thanas: input.thanas,
-      excludeVerifiedDays: input.excludeVerifiedDays,
-    };
+    const filter = frameFilterOf(input.districtId, input);
     const callerIds = [...new Set(input.callerIds)];
     if (input.mode === 'officers' && callerIds.length === 0) throw badRequest('sessions.error.noCallers');
     if (input.mode === 'pool' && !input.total) throw badRequest('sessions.error.poolTotalMissing');
@@ -145,7 +186,6 @@ export class SessionsService {
       design,
       createdBy: user.id,
     };
-    const stratumName = await this.stratumNamer();
     return this.db.transaction(async (trx) => {
       const callers = await findEligibleCallers(trx, input.districtId, callerIds);
       if (callers.length !== callerIds.length) {
@@ -154,20 +194,7 @@ export class SessionsService {
           ids: callerIds.filter((id) => !known.has(id)).join(', '),
         });
       }
-      const sizes = await countFrameByDepartment(trx, filter, this.deps.clock);
-      const sampleDesign = sessionSampleDesign(
-        { ...record, id: 0, status: 'planned', createdAt: '' },
-        callers.length,
-      );
-      planSample(sampleDesign, sizes, { stratumName });
-      if (input.mode === 'officers') {
-        const stuck = callersOnlyConflicted(callers, [...sizes.keys()]);
-        if (stuck.length > 0) {
-          throw badRequest('sessions.error.callersOnlyConflicted', {
-            callers: stuck.map((c) => c.displayName).join(', '),
-          });
-        }
-      }
+      await this.checkPlan(trx, { ...record, id: 0, status: 'planned', createdAt: '' }, callers);
       const id = await insertSession(trx, record, callerIds, nowDb(this.deps.clock));
       await this.deps.audit.record(trx, {
         userId: user.id,
@@ -178,6 +205,51 @@ export class SessionsService {
       });
       return id;
     });
+  }
+
+  /**
+   * Changes the frame's filters of a session that has not been drawn yet, checked as at creation. After the first
+   * draw the frame stays as it is: each draw's certificate entry is only comparable with the others if they
+   * share one frame definition, and a filter changed after seeing a sample could steer the next one.
+   */
+  async changeFrame(user: SignedInUser, sessionId: number, input: FrameInput): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      // The same lock as a draw's: a draw and a frame change never interleave.
+      await lockForUpdate(trx, trx('feedback_sessions').where({ id: sessionId }).first('id'));
+      const session = await findSession(trx, sessionId);
+      if (!session || !canSeeDistrict(user, session.districtId)) throw notFound();
+      const draws = await countDraws(trx, sessionId);
+      if (draws > 0) throw conflict('sessions.error.frameLockedAfterDraw', { draws });
+      const filter = frameFilterOf(session.districtId, input);
+      const callers = await listSessionCallers(trx, sessionId);
+      await this.checkPlan(trx, { ...session, filter }, callers);
+      await updateSessionFrame(trx, sessionId, filter, nowDb(this.deps.clock));
+      await this.deps.audit.record(trx, {
+        userId: user.id,
+        action: 'session.frameChanged',
+        entity: 'feedback_session',
+        entityId: sessionId,
+        before: { filter: session.filter },
+        after: { filter },
+      });
+    });
+  }
+
+  /** Throws the message of the first reason the session could not be drawn with these callers; writes nothing. */
+  private async checkPlan(trx: Knex, session: SessionRecord, callers: SessionCaller[]): Promise<void> {
+    const sizes = await countFrameByDepartment(trx, session.filter, this.deps.clock);
+    if (sizes.size === 0) await refuseEmptyFrame(trx, session.filter);
+    planSample(sessionSampleDesign(session, callers.length), sizes, {
+      stratumName: await this.stratumNamer(trx),
+    });
+    if (session.mode === 'officers') {
+      const stuck = callersOnlyConflicted(callers, [...sizes.keys()]);
+      if (stuck.length > 0) {
+        throw badRequest('sessions.error.callersOnlyConflictedFrame', {
+          callers: stuck.map((c) => c.displayName).join(', '),
+        });
+      }
+    }
   }
 
   /** A session the user may see, or 404 (never telling whether it exists in another district). */
@@ -225,6 +297,58 @@ export class SessionsService {
     return Promise.all(draws.map(async (d) => ({ ...d, selections: await listSelections(this.db, d.id) })));
   }
 
+  /** A district's schedule settings, for a user who may plan its sessions (404 otherwise). */
+  async districtSchedule(user: SignedInUser, districtId: number) {
+    const district = await findDistrictSettings(this.db, districtId);
+    if (!district || !canSeeDistrict(user, districtId)) throw notFound();
+    return {
+      districtId,
+      districtName: `${district.nameHi} / ${district.nameEn}`,
+      settings: scheduleSettings(district.settings),
+    };
+  }
+
+  /**
+   * Sets the weeks of the month and the weekdays a district holds sessions on, keeping its other settings (calling
+   * hours) as they are; audited with the values before and after.
+   */
+  async changeSchedule(
+    user: SignedInUser,
+    districtId: number,
+    input: ScheduleInput,
+  ): Promise<ScheduleSettings> {
+    const weeks = [...new Set(input.weeks)].sort((a, b) => a - b);
+    const weekdays = [...new Set(input.weekdays)].sort((a, b) => a - b);
+    if (weeks.length === 0) throw badRequest('sessions.error.scheduleNoWeeks');
+    if (weekdays.length === 0) throw badRequest('sessions.error.scheduleNoWeekdays');
+    return this.db.transaction(async (trx) => {
+      // Locked: the calling hours live in the same JSON, and a change of those must not be lost to this one.
+      await lockForUpdate(trx, trx('districts').where({ id: districtId }).first('id'));
+      const district = await findDistrictSettings(trx, districtId);
+      if (!district || !canSeeDistrict(user, districtId)) throw notFound();
+      let settings: Record<string, unknown>;
+      try {
+        const parsed: unknown = JSON.parse(district.settings || '{}');
+        settings = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...parsed } : {};
+      } catch {
+        settings = {}; // unreadable settings were already ignored everywhere (see scheduleSettings)
+      }
+      const before = scheduleSettings(district.settings);
+      const after: ScheduleSettings = { weeks, weekdays };
+      settings.sessions = after;
+      await updateDistrictSettings(trx, districtId, JSON.stringify(settings), nowDb(this.deps.clock));
+      await this.deps.audit.record(trx, {
+        userId: user.id,
+        action: 'district.scheduleChanged',
+        entity: 'district',
+        entityId: districtId,
+        before,
+        after,
+      });
+      return after;
+    });
+  }
+
   /** Proposed session dates for the coming months: see proposeSessionDates. */
   async schedule(user: SignedInUser, months = 3) {
     const districts = (await (user.districtIds === 'all'
@@ -262,6 +386,7 @@ export class SessionsService {
         districtId: d.id,
         districtName: `${d.name_hi} / ${d.name_en}`,
         weeks: settings.weeks,
+        weekdays: settings.weekdays,
         proposals: proposeSessionDates(today, until, settings, off).map((day) => ({
           day,
           week: Math.ceil(Number(day.slice(8, 10)) / 7),

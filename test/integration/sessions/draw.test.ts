@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { createHash, randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { testDeps } from '../../helpers/app.js';
 import { useTestDb } from '../../helpers/db.js';
-import { aComplaint, aUser } from '../../helpers/builders.js';
+import { aComplaint, aUser, districtId } from '../../helpers/builders.js';
+import { findUserById } from '../../../server/features/auth/users.repository.js';
+import { newSessionInput, SessionsService } from '../../../server/features/sessions/sessions.service.js';
+import { t as message } from '../../../server/shared/i18n.js';
 import { aSession, aSupervisor } from '../../helpers/builders-sessions.js';
 import { fixedClock } from '../../../server/shared/dates.js';
 import { streamFrameRows, type FrameFilter } from '../../../server/features/sessions/frame.repository.js';
@@ -19,7 +22,12 @@ import { moveTask } from '../../../server/features/sessions/allocation.service.j
 import { replaceFromReserve } from '../../../server/features/sessions/replacement.js';
 import { AppError } from '../../../server/shared/errors.js';
 import { reportDrawVerification } from '../../../server/features/sessions/verify-report.js';
+import {
+  FROZEN_PART_BYTES,
+  insertFrozenFrame,
+} from '../../../server/features/sessions/sessions.repository.js';
 import type { Knex } from 'knex';
+import { engineOf } from '../../../server/db/knex.js';
 
 const clock = fixedClock('2026-11-22T06:00:00Z');
 const DEPARTMENTS = ['revenue', 'police', 'electricity', 'municipal-corporation'];
@@ -165,6 +173,59 @@ describe('sessions: draw, freeze, allocate, verify', function () {
     expect(await reportDrawVerification(t.db, outcome.drawId, () => undefined)).to.equal(0);
   });
 
+  it('gives SQLite’s connection its own page cache size back after a frame stream and a draw', async function () {
+    if (engineOf(t.db) !== 'sqlite') this.skip();
+    const cacheSize = async () =>
+      ((await t.db.raw('PRAGMA cache_size')) as Array<{ cache_size: number }>)[0].cache_size;
+    await t.db.raw('PRAGMA cache_size = -12345');
+    try {
+      await aFrame(t.db, 20);
+      const sessionId = await aSession(deps(), { mode: 'pool', total: 4 });
+      await drawSample(deps(), null, sessionId);
+      expect(await cacheSize()).to.equal(-12345);
+      const session = (await t.db('feedback_sessions').where({ id: sessionId }).first()) as {
+        frame_filter: string;
+      };
+      let rows = 0;
+      await streamFrameRows(t.db, JSON.parse(session.frame_filter), clock, async (it) => {
+        for (const _ of it as Iterable<unknown>) rows++;
+      });
+      expect(rows).to.equal(20);
+      expect(await cacheSize()).to.equal(-12345);
+    } finally {
+      await t.db.raw('PRAGMA cache_size = -16000');
+    }
+  });
+
+  it('writes a frozen frame of more than 1 MB compressed in parts of at most 1 MB, and reads back the exact file', async () => {
+    await aFrame(t.db, 10);
+    const sessionId = await aSession(deps(), { mode: 'pool', total: 3 });
+    const { drawId } = await drawSample(deps(), null, sessionId);
+    // Random hex halves at best: 64 KB chunks of this 2.5 MB file make more than 1 MB of gzip members.
+    const file = Buffer.from(
+      Array.from(
+        { length: 60_000 },
+        (_, i) => `${String(i).padStart(6, '0')}${randomBytes(16).toString('hex')}\tx\n`,
+      ).join(''),
+    );
+    const members: Buffer[] = [];
+    for (let at = 0; at < file.length; at += 65_536) members.push(gzipSync(file.subarray(at, at + 65_536)));
+    members.push(gzipSync(randomBytes(FROZEN_PART_BYTES + 10))); // a member bigger than a part stands alone
+    const whole = Buffer.concat([file, gunzipSync(members[members.length - 1])]);
+    await t.db('sample_draw_frames').where({ draw_id: drawId }).del();
+    const parts = await t.db.transaction((trx) => insertFrozenFrame(trx, drawId, members));
+    const sizes = (await t
+      .db('sample_draw_frames')
+      .where({ draw_id: drawId })
+      .orderBy('part_no')
+      .select('part_no', t.db.raw('length(content) as bytes'))) as Array<{ part_no: number; bytes: number }>;
+    expect(sizes.map((p) => p.part_no)).to.deep.equal([...Array(parts).keys()]);
+    expect(parts).to.be.at.least(3);
+    expect(sizes.slice(0, -1).every((p) => Number(p.bytes) <= FROZEN_PART_BYTES)).to.equal(true);
+    expect(Number(sizes[sizes.length - 1].bytes)).to.be.greaterThan(FROZEN_PART_BYTES);
+    expect((await frozenFrameFile(t.db, drawId)).equals(whole)).to.equal(true);
+  });
+
   it('a changed frame changes the hash, and a tampered frozen frame is refuted', async () => {
     await aFrame(t.db, 40);
     const callers = [await aUser(t.db, { role: 'caller' }), await aUser(t.db, { role: 'caller' })];
@@ -214,6 +275,11 @@ describe('sessions: draw, freeze, allocate, verify', function () {
     const revenueOfficer = await aUser(t.db, { role: 'session_officer', department: 'revenue' });
     const plain = await aUser(t.db, { role: 'caller' });
     const supervisor = await aSupervisor(t.db);
+    const stateSupervisor = (await findUserById(
+      t.db,
+      (await aUser(t.db, { role: 'supervisor', districts: 'all' })).id,
+    ))!;
+    const lucknow = await districtId(t.db, 'lucknow');
     const cases: Array<[string, () => Promise<unknown>]> = [
       [
         'sessions.error.sampleLargerThanFrame',
@@ -231,7 +297,7 @@ describe('sessions: draw, freeze, allocate, verify', function () {
       ],
       ['sessions.error.noCallers', () => aSession(deps(), { callers: [], supervisorId: supervisor.id })],
       [
-        'sessions.error.callersOnlyConflicted',
+        'sessions.error.callersOnlyConflictedFrame',
         () =>
           aSession(deps(), {
             callers: [revenueOfficer.id, plain.id],
@@ -241,7 +307,7 @@ describe('sessions: draw, freeze, allocate, verify', function () {
           }),
       ],
       [
-        'sessions.error.frameEmpty',
+        'sessions.error.nothingDisposedInRange',
         () =>
           aSession(deps(), {
             callers: [plain.id],
@@ -250,12 +316,43 @@ describe('sessions: draw, freeze, allocate, verify', function () {
             supervisorId: supervisor.id,
           }),
       ],
+      [
+        'sessions.error.frameEmpty',
+        () =>
+          aSession(deps(), {
+            callers: [plain.id],
+            departments: ['fisheries'],
+            supervisorId: supervisor.id,
+          }),
+      ],
+      [
+        'sessions.error.nothingDisposedInDistrict',
+        () =>
+          new SessionsService(deps()).createSession(
+            stateSupervisor,
+            newSessionInput.parse({
+              title: 'लखनऊ',
+              districtId: lucknow,
+              sessionDate: '2026-12-02',
+              mode: 'pool',
+              total: 5,
+              disposedFrom: '2026-11-01',
+              disposedTo: '2026-11-15',
+            }),
+          ),
+      ],
     ];
     for (const [key, run] of cases) {
       expect((await refusal(run)).key, key).to.equal(key);
     }
     const after = await rowCounts(t.db);
-    expect({ ...after, audit: after.audit - 3 }).to.deep.equal(before); // only the three users were audited
+    expect({ ...after, audit: after.audit - 4 }).to.deep.equal(before); // only the four users were audited
+
+    // The messages say what to change: the dates given, and when the latest disposal was.
+    const dates = await refusal(cases.find(([key]) => key === 'sessions.error.nothingDisposedInRange')![1]);
+    expect(message('en', dates.key, dates.params)).to.equal(
+      `Nothing was disposed in this district between 2001-01-01 and 2001-01-31. Choose other disposal dates: the latest disposal here was on ${DateTime.utc().minus({ days: 5 }).setZone('Asia/Kolkata').toISODate()}.`,
+    );
   });
 
   it('rolls the whole draw back when the allocation is impossible, and refuses a re-draw once calls started', async () => {

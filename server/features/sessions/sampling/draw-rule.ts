@@ -76,25 +76,33 @@ function assertValidEntry(referenceNumber: string, stratum: string, knownStratum
   }
 }
 
-const CHUNK_CHARS = 1 << 16;
+const CHUNK_BYTES = 1 << 16;
+const SPILL_BYTES = 1 << 13;
 
 /**
  * Hashes the canonical frame serialisation (`reference TAB stratum LF` per complaint, references strictly
  * ascending) while entries stream in. Requiring ascending input makes the hash a property of the set of
  * complaints, not of the database's row order, and lets it be computed without holding the frame in memory.
- * `onChunk` receives the serialisation itself, for storing the frozen frame.
+ * Lines gather in a short string that is encoded every 8 KB into one reused 64 KB buffer: each byte is encoded
+ * once, and little is left alive for the garbage collector to copy. `onChunk` receives each filled part of the
+ * serialisation, for storing the frozen frame; the buffer is reused once it returns, so it must copy (or
+ * compress) what it keeps.
  */
 export class FrameHasher {
   private readonly digest = createHash('sha256');
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
   private pending = '';
+  private pendingBytes = 0;
   private previous: string | null = null;
   private size = 0;
-  private readonly sizes = new Map<string, number>();
+  /** Per stratum label, in first-seen order: its count and its length in UTF-8 bytes. */
+  private readonly strata = new Map<string, { count: number; bytes: number }>();
 
-  constructor(private readonly onChunk?: (chunk: string) => void) {}
+  constructor(private readonly onChunk?: (chunk: Buffer) => void) {}
 
   add(referenceNumber: string, stratum: string): void {
-    const seen = this.sizes.get(stratum);
+    let seen = this.strata.get(stratum);
     assertValidEntry(referenceNumber, stratum, seen !== undefined);
     if (this.previous !== null && !(referenceNumber > this.previous)) {
       throw badRequest('sessions.error.frameNotInOrder', {
@@ -103,87 +111,120 @@ export class FrameHasher {
       });
     }
     this.previous = referenceNumber;
-    this.sizes.set(stratum, (seen ?? 0) + 1);
+    if (seen === undefined) {
+      seen = { count: 0, bytes: Buffer.byteLength(stratum, 'utf8') };
+      this.strata.set(stratum, seen);
+    }
+    seen.count++;
     this.size++;
     this.pending += `${referenceNumber}\t${stratum}\n`;
-    if (this.pending.length >= CHUNK_CHARS) this.flush();
+    // The reference is printable ASCII: one byte a character.
+    this.pendingBytes += referenceNumber.length + seen.bytes + 2;
+    if (this.pendingBytes >= SPILL_BYTES) this.spill();
   }
 
   finish(): FrameSummary {
+    this.spill();
     this.flush();
-    return { frameHash: this.digest.digest('hex'), frameSize: this.size, stratumSizes: this.sizes };
+    const stratumSizes = new Map([...this.strata].map(([label, s]) => [label, s.count]));
+    return { frameHash: this.digest.digest('hex'), frameSize: this.size, stratumSizes };
+  }
+
+  /** Encodes the pending lines into the chunk buffer, handing the buffer on first if they would not fit. */
+  private spill(): void {
+    if (this.pendingBytes === 0) return;
+    if (this.used + this.pendingBytes > this.chunk.length) {
+      this.flush();
+      if (this.pendingBytes > this.chunk.length) this.chunk = Buffer.allocUnsafe(this.pendingBytes);
+    }
+    this.used += this.chunk.write(this.pending, this.used, 'utf8');
+    this.pending = '';
+    this.pendingBytes = 0;
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
-    this.digest.update(this.pending, 'utf8');
-    this.onChunk?.(this.pending);
-    this.pending = '';
+    if (this.used === 0) return;
+    const part = this.chunk.subarray(0, this.used);
+    this.digest.update(part);
+    this.onChunk?.(part);
+    this.used = 0;
   }
 }
 
 /**
  * A max-heap bounded to `depth` entries, ordered by (key, reference): it keeps the `depth` lowest seen. Most
  * entries are turned away by one comparison with the root; the others sift a hole rather than swap, since this
- * runs hundreds of thousands of times per draw.
+ * runs hundreds of thousands of times per draw. It holds no key strings: each entry's key is represented by its
+ * first bytes as a number (a Float64Array slot), and only when two entries share those bytes (about once in 10^8
+ * draws at 6 bytes) are their full keys recomputed to order them. So entries that enter and are later pushed out
+ * leave only their reference behind for the garbage collector. A pool of one stratum keeps its label once.
  */
 class LowestKeys {
-  private readonly keys: string[] = [];
+  private readonly prefixes: Float64Array;
   private readonly refs: string[] = [];
-  private readonly strata: string[] = [];
+  private readonly strata: string[] | null;
+  private size = 0;
 
-  constructor(private readonly depth: number) {}
+  constructor(
+    private readonly depth: number,
+    private readonly label: string | null,
+    /** The full rank key of a reference, as a one-byte ("binary") string: compared only on a prefix tie. */
+    private readonly fullKey: (ref: string) => string,
+  ) {
+    this.prefixes = new Float64Array(depth);
+    this.strata = label === null ? [] : null;
+  }
 
-  offer(key: string, ref: string, stratum: string): void {
-    const { keys, refs, strata } = this;
+  /** Whether the entry at slot i ranks after (prefix, ref): its key is higher, or equal with a higher reference. */
+  private after(i: number, prefix: number, ref: string): boolean {
+    const p = this.prefixes[i];
+    if (p !== prefix) return p > prefix;
+    const a = this.fullKey(this.refs[i]);
+    const b = this.fullKey(ref);
+    return a !== b ? a > b : this.refs[i] > ref;
+  }
+
+  offer(prefix: number, ref: string, stratum: string): void {
+    const { prefixes, refs, strata } = this;
     let i: number;
-    if (keys.length < this.depth) {
+    if (this.size < this.depth) {
       // Sift the hole up from the new last slot.
-      i = keys.length;
+      i = this.size++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        const pk = keys[parent];
-        if (pk > key || (pk === key && refs[parent] > ref)) break;
-        keys[i] = pk;
+        if (this.after(parent, prefix, ref)) break;
+        prefixes[i] = prefixes[parent];
         refs[i] = refs[parent];
-        strata[i] = strata[parent];
+        if (strata) strata[i] = strata[parent];
         i = parent;
       }
     } else {
-      if (this.depth === 0) return;
-      const top = keys[0];
-      if (key > top || (key === top && ref > refs[0])) return;
-      // Replace the root: sift the hole down towards the larger child.
-      const n = keys.length;
+      if (this.depth === 0 || !this.after(0, prefix, ref)) return;
+      // Replace the root: sift the hole down towards the child that ranks later.
+      const n = this.size;
       i = 0;
       for (;;) {
         let child = 2 * i + 1;
         if (child >= n) break;
         const right = child + 1;
-        if (
-          right < n &&
-          (keys[right] > keys[child] || (keys[right] === keys[child] && refs[right] > refs[child]))
-        ) {
-          child = right;
-        }
-        const ck = keys[child];
-        if (ck < key || (ck === key && refs[child] < ref)) break;
-        keys[i] = ck;
+        if (right < n && this.after(right, prefixes[child], refs[child])) child = right;
+        if (!this.after(child, prefix, ref)) break;
+        prefixes[i] = prefixes[child];
         refs[i] = refs[child];
-        strata[i] = strata[child];
+        if (strata) strata[i] = strata[child];
         i = child;
       }
     }
-    keys[i] = key;
+    prefixes[i] = prefix;
     refs[i] = ref;
-    strata[i] = stratum;
+    if (strata) strata[i] = stratum;
   }
 
   ascending(): RankedEntry[] {
-    const entries = this.keys.map((key, i) => ({
-      referenceNumber: this.refs[i],
-      stratum: this.strata[i],
-      key,
+    const entries = this.refs.slice(0, this.size).map((ref, i) => ({
+      referenceNumber: ref,
+      stratum: this.strata ? this.strata[i] : this.label!,
+      key: Buffer.from(this.fullKey(ref), 'binary').toString('hex'),
     }));
     return entries.sort(compareRanked);
   }
@@ -201,27 +242,46 @@ export function compareRanked(a: RankedEntry, b: RankedEntry): number {
 export class FrameRanking {
   private readonly prefix: string;
   private readonly pools = new Map<string, LowestKeys>();
+  /** One string per label for a whole-frame pool, instead of each row's own copy. */
+  private readonly labels = new Map<string, string>();
+  private readonly fullKey = (ref: string) => hash('sha256', this.prefix + ref, 'binary');
 
+  /** `keyPrefixBytes`: how many leading digest bytes order entries before full keys are compared (1 to 6). */
   constructor(
     seed: string,
     private readonly pooling: 'stratum' | 'whole-frame',
     private readonly depth: number,
+    private readonly keyPrefixBytes = 6,
   ) {
     assertValidSeed(seed);
+    if (!Number.isInteger(keyPrefixBytes) || keyPrefixBytes < 1 || keyPrefixBytes > 6) {
+      throw new RangeError('keyPrefixBytes must be 1 to 6');
+    }
     this.prefix = `${seed}|`;
   }
 
   add(referenceNumber: string, stratum: string): void {
-    const pool = this.pooling === 'stratum' ? stratum : WHOLE_FRAME_POOL;
+    const byStratum = this.pooling === 'stratum';
+    const pool = byStratum ? stratum : WHOLE_FRAME_POOL;
     let lowest = this.pools.get(pool);
     if (lowest === undefined) {
-      lowest = new LowestKeys(this.depth);
+      lowest = new LowestKeys(this.depth, byStratum ? stratum : null, this.fullKey);
       this.pools.set(pool, lowest);
     }
-    lowest.offer(hash('sha256', this.prefix + referenceNumber, 'hex'), referenceNumber, stratum);
+    let label = stratum;
+    if (!byStratum) {
+      const known = this.labels.get(stratum);
+      if (known === undefined) this.labels.set(stratum, stratum);
+      else label = known;
+    }
+    // The key's first bytes as a whole number (at most 48 bits, exact in a double): the same order as the keys'.
+    const key = this.fullKey(referenceNumber);
+    let prefix = 0;
+    for (let b = 0; b < this.keyPrefixBytes; b++) prefix = prefix * 256 + key.charCodeAt(b);
+    lowest.offer(prefix, referenceNumber, label);
   }
 
-  /** Each pool's kept entries, lowest key first. */
+  /** Each pool's kept entries, lowest key first (keys as lowercase hex). */
   finish(): Map<string, RankedEntry[]> {
     const ranked = new Map<string, RankedEntry[]>();
     for (const [pool, lowest] of this.pools) ranked.set(pool, lowest.ascending());
@@ -259,7 +319,7 @@ export async function drawFromFrame(
   entries: Iterable<FrameEntry> | AsyncIterable<FrameEntry>,
   seed: string,
   design: SampleDesign,
-  options: { onFrameChunk?: (chunk: string) => void; stratumName?: (stratum: string) => string } = {},
+  options: { onFrameChunk?: (chunk: Buffer) => void; stratumName?: (stratum: string) => string } = {},
 ): Promise<DrawResult> {
   assertValidSeed(seed);
   checkDesign(design);

@@ -153,19 +153,29 @@ describe('sampling draw rule (sha256-rank v1)', () => {
 
     it('keeps exactly the lowest keys of each pool (checked against a full sort)', () => {
       const random = seededRandom('heap');
-      for (let trial = 0; trial < 40; trial++) {
+      for (let trial = 0; trial < 80; trial++) {
         const entries = aFrame({ a: random.int(0, 60), b: random.int(1, 60) }, { random });
         const depth = random.int(0, 70);
-        const ranking = new FrameRanking(`trial-${trial}`, 'whole-frame', depth);
+        // Half the trials order by one key byte before the full keys, so entries tie on it all the time.
+        const pooling = trial % 4 < 2 ? 'whole-frame' : 'stratum';
+        const ranking = new FrameRanking(`trial-${trial}`, pooling, depth, trial % 2 ? 1 : 6);
         for (const e of entries) ranking.add(e.referenceNumber, e.stratum);
-        const expected = entries
-          .map((e) => ({
-            ...e,
-            key: createHash('sha256').update(`trial-${trial}|${e.referenceNumber}`, 'utf8').digest('hex'),
-          }))
-          .sort((x, y) => (x.key < y.key ? -1 : 1))
-          .slice(0, depth);
-        expect(ranking.finish().get('*') ?? []).to.deep.equal(expected);
+        const lowest = (pool: FrameEntry[]) =>
+          pool
+            .map((e) => ({
+              ...e,
+              key: createHash('sha256').update(`trial-${trial}|${e.referenceNumber}`, 'utf8').digest('hex'),
+            }))
+            .sort((x, y) => (x.key < y.key ? -1 : 1))
+            .slice(0, depth);
+        const kept = ranking.finish();
+        if (pooling === 'whole-frame') expect(kept.get('*') ?? []).to.deep.equal(lowest(entries));
+        else {
+          for (const stratum of ['a', 'b']) {
+            const pool = entries.filter((e) => e.stratum === stratum);
+            expect(kept.get(stratum) ?? [], stratum).to.deep.equal(pool.length ? lowest(pool) : []);
+          }
+        }
       }
     });
   });
@@ -238,13 +248,34 @@ describe('sampling draw rule (sha256-rank v1)', () => {
     });
 
     it('passes the canonical serialisation to onChunk, and its SHA-256 is the frame hash', async () => {
-      const chunks: string[] = [];
+      const chunks: Buffer[] = [];
       const draw = await drawFromFrame(frame, 'verify-seed', stratified, {
-        onFrameChunk: (c) => chunks.push(c),
+        onFrameChunk: (c) => chunks.push(Buffer.from(c)), // the chunk's buffer is reused: keep a copy
       });
-      const text = chunks.join('');
+      const text = Buffer.concat(chunks).toString('utf8');
       expect(text).to.equal(frame.map((e) => `${e.referenceNumber}\t${e.stratum}\n`).join(''));
       expect(createHash('sha256').update(text, 'utf8').digest('hex')).to.equal(draw.frameHash);
+    });
+
+    it('serialises a frame of many chunks with UTF-8 labels byte for byte, whatever falls on a chunk boundary', () => {
+      const labels = ['राजस्व', 'revenue', 'पुलिस-थाना', 'x'];
+      const entries: FrameEntry[] = Array.from({ length: 9000 }, (_, i) => ({
+        referenceNumber: `4001${String(i).padStart(9, '0')}`,
+        stratum: labels[(i * 7) % labels.length],
+      }));
+      const chunks: Buffer[] = [];
+      const hasher = new FrameHasher((c) => chunks.push(Buffer.from(c)));
+      for (const e of entries) hasher.add(e.referenceNumber, e.stratum);
+      const summary = hasher.finish();
+      const expected = Buffer.from(
+        entries.map((e) => `${e.referenceNumber}\t${e.stratum}\n`).join(''),
+        'utf8',
+      );
+      expect(chunks.length).to.be.greaterThan(3);
+      expect(chunks.every((c) => c.length <= 65_536)).to.equal(true);
+      expect(Buffer.concat(chunks).equals(expected)).to.equal(true);
+      expect(summary.frameHash).to.equal(createHash('sha256').update(expected).digest('hex'));
+      expect(summary.frameSize).to.equal(9000);
     });
   });
 
