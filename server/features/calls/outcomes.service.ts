@@ -292,6 +292,7 @@ export class OutcomesService {
         complaintId: task.complaint_id,
         userId,
         verdict: input.verdict,
+        districtId: context.districtId,
       },
       this.clock,
       this.events,

@@ -10,6 +10,8 @@ export interface RecordedOutcome {
   complaintId: number;
   userId: number | null;
   verdict: string | null;
+  /** The session's district, when the caller has it at hand (spares a query). */
+  districtId?: number;
 }
 
 const FLAGGING_VERDICTS: Record<string, string> = {
@@ -55,15 +57,17 @@ export async function raiseFlagForOutcome(
     after: { complaintId: outcome.complaintId, sessionId: outcome.sessionId, outcomeId: outcome.id, reason },
   });
   if (events) {
-    const session = (await trx('feedback_sessions')
-      .where({ id: outcome.sessionId })
-      .first('district_id')) as {
-      district_id: number;
-    };
+    const districtId =
+      outcome.districtId ??
+      (
+        (await trx('feedback_sessions').where({ id: outcome.sessionId }).first('district_id')) as {
+          district_id: number;
+        }
+      ).district_id;
     const payload = {
       flagId: id,
       sessionId: outcome.sessionId,
-      districtId: session.district_id,
+      districtId,
       complaintId: outcome.complaintId,
       reason,
     };

@@ -11,13 +11,23 @@ import {
 } from '../../../server/features/audit/audit-log.js';
 import { scratchDatabase } from '../../helpers/db.js';
 
-const BEFORE_SEALING = '20261201090000_add-claim-order-index.ts';
+const BEFORE_SEALING = '20261201090500_add-claim-order-index.ts';
+const SEALING = '20261201091000_seal-audit-log-outside-transactions.ts';
 
 async function upTo(db: Knex, last: string): Promise<void> {
   for (;;) {
     const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown, Array<{ file: string }>];
     if (!pending.length || pending[0]!.file > last) return;
     await db.migrate.up(migrationConfig);
+  }
+}
+
+/** Undoes migrations, newest first, until `name` is undone too. */
+async function downThrough(db: Knex, name: string): Promise<void> {
+  for (;;) {
+    const [done] = (await db.migrate.list(migrationConfig)) as [Array<{ name: string }>, unknown];
+    if (!done.some((m) => m.name === name)) return;
+    await db.migrate.down(migrationConfig);
   }
 }
 
@@ -70,7 +80,7 @@ describe('migrations', function () {
     expect(await verifyAuditChain(db)).to.deep.equal({ ok: true, entries: 4, unsealed: 0 });
 
     // Back to chaining in id order: the chain is rebuilt that way and the old columns return.
-    await db.migrate.down(migrationConfig);
+    await downThrough(db, SEALING);
     expect(await db.schema.hasColumn('audit_log', 'seq')).to.equal(false);
     const head = (await db('audit_head').first()) as { last_id: number; last_hash: string };
     const last = (await db('audit_log').orderBy('id', 'desc').first('id', 'hash')) as {
