@@ -76,7 +76,10 @@ async function tableNames(db: Knex): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** Empties every table but the migrations and the district/department master lists. */
+/**
+ * Empties every table but the migrations and the district/department master lists, and gives every district its
+ * default settings back (a test that sets a district's calling hours must not change the next test's).
+ */
 export async function resetDb(db: Knex): Promise<void> {
   const tables = (await tableNames(db)).filter((t) => !KEEP.has(t));
   if (engineOf(db) === 'mysql') {
@@ -95,6 +98,7 @@ export async function resetDb(db: Knex): Promise<void> {
       await db.raw('PRAGMA foreign_keys = ON');
     }
   }
+  await db('districts').whereNot('settings', '{}').update({ settings: '{}' });
   await db('audit_head').insert({ id: 1, last_seq: 0, last_hash: '0'.repeat(64) });
 }
 

@@ -10,9 +10,8 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../../share
 import { parseInput } from '../../shared/http.js';
 import type { EventBus, OutcomeRecordedEvent } from '../../shared/events.js';
 import { raiseFlagForOutcome } from '../review/flags.hook.js';
-import { replaceFromReserve } from '../sessions/replacement.js';
-import { nextAttemptAt } from './calling-hours.js';
-import { queueSettings, retryOnDeadlock, type TaskRow } from './call-queue.service.js';
+import { retryOnDeadlock, type TaskRow } from './call-queue.service.js';
+import { applyOutcome, type OutcomeRow } from './apply-outcome.js';
 import { DISPOSITION_CODES, dispositionOf, VERDICTS } from './dispositions.js';
 
 export const outcomeInput = z.object({
@@ -39,24 +38,7 @@ export const correctionInput = z.object({
 });
 export type CorrectionInput = z.input<typeof correctionInput>;
 
-export interface OutcomeRow {
-  id: number;
-  task_id: number;
-  attempt_id: number | null;
-  complaint_id: number;
-  session_id: number;
-  user_id: number | null;
-  disposition: string;
-  aapor_code: string | null;
-  verdict: string | null;
-  answers: string;
-  remarks: string | null;
-  idempotency_key: string;
-  corrects_outcome_id: number | null;
-  correction_reason: string | null;
-  is_current: number | boolean;
-  created_at: string;
-}
+export type { OutcomeRow } from './apply-outcome.js';
 
 export interface RecordedOutcome {
   outcome: OutcomeRow;
@@ -203,123 +185,43 @@ export class OutcomesService {
       throw new AppError(409, 'calls.error.leaseExpired', { reference: context.referenceNo });
     }
 
-    const disposition = input.disposition;
-    const settings = await queueSettings(trx);
-    const attempts = task.attempts + 1;
-    let status = 'done';
-    let dueAt = task.due_at;
-    let isCallback = false;
-    if (disposition.effect === 'callback') {
+    if (input.disposition.effect === 'callback') {
       if (input.callbackAt! <= now || input.callbackAt! > now.plus({ days: 30 })) {
         throw badRequest('calls.error.callbackTimeRange');
       }
-      status = 'queued';
-      dueAt = toDbTime(input.callbackAt!);
-      isCallback = true;
-    } else if (disposition.effect === 'retry') {
-      if (attempts >= settings.maxAttempts) {
-        status = 'unreachable';
-      } else {
-        const tried = (await trx('call_attempts')
-          .where({ task_id: taskId })
-          .whereNotNull('disposition')
-          .select('started_at')) as Array<{ started_at: string }>;
-        const triedAt = [...tried.map((t) => fromDbTime(t.started_at)!), now];
-        status = 'queued';
-        dueAt = toDbTime(nextAttemptAt(now, triedAt, settings));
-      }
-    } else if (disposition.effect === 'unreachable') {
-      status = 'unreachable';
     }
-
-    if (task.current_attempt_id) {
-      const started = fromDbTime(task.ctx_started_at);
-      // A Twilio bridge has already stored the call's own length; otherwise the attempt lasted until now.
-      const wallClock = started ? Math.max(0, Math.round(now.diff(started, 'seconds').seconds)) : null;
-      await trx('call_attempts')
-        .where({ id: task.current_attempt_id })
-        .update({
-          ended_at: nowText,
-          duration_seconds: task.ctx_duration ?? wallClock,
-          disposition: disposition.code,
-          aapor_code: disposition.aapor,
-          script_id: input.scriptId ?? null,
-        });
-    }
-
-    // Updated by id: on InnoDB an UPDATE by task_id would take gap locks that deadlock concurrent inserts.
-    if (task.ctx_current_id) {
-      await trx('outcomes').where({ id: task.ctx_current_id }).update({ is_current: false });
-    }
-    const row = {
-      task_id: taskId,
-      attempt_id: task.current_attempt_id,
-      complaint_id: task.complaint_id,
-      session_id: task.session_id,
-      user_id: userId,
-      disposition: disposition.code,
-      aapor_code: disposition.aapor,
-      verdict: input.verdict,
-      answers: JSON.stringify(input.answers),
-      remarks: input.remarks ?? null,
-      idempotency_key: input.idempotencyKey,
-      corrects_outcome_id: null,
-      correction_reason: null,
-      is_current: true,
-      created_at: nowText,
-    };
-    const [outcomeId] = await trx('outcomes').insert(row);
-    const outcome = { ...row, id: outcomeId as number } as OutcomeRow;
-
-    await trx('call_tasks').where({ id: taskId }).update({
-      status,
-      due_at: dueAt,
-      is_callback: isCallback,
-      attempts,
-      last_disposition: disposition.code,
-      lease_user_id: null,
-      lease_expires_at: null,
-      updated_at: nowText,
-    });
-    if (disposition.contact) {
-      await trx('complaints').where({ id: task.complaint_id }).update({ last_verified_at: nowText });
-    }
-    await raiseFlagForOutcome(
+    const started = fromDbTime(task.ctx_started_at);
+    // A Twilio bridge has already stored the call's own length; otherwise the attempt lasted until now.
+    const wallClock = started ? Math.max(0, Math.round(now.diff(started, 'seconds').seconds)) : null;
+    const applied = await applyOutcome(
       trx,
+      { clock: this.clock, audit: this.audit, events: this.events },
       {
-        id: outcome.id,
-        sessionId: task.session_id,
-        complaintId: task.complaint_id,
+        task,
+        attemptId: task.current_attempt_id,
+        attemptEnd: {
+          endedAt: nowText,
+          durationSeconds: task.ctx_duration ?? wallClock,
+          scriptId: input.scriptId ?? null,
+        },
         userId,
+        disposition: input.disposition,
         verdict: input.verdict,
+        answers: input.answers,
+        remarks: input.remarks ?? null,
+        idempotencyKey: input.idempotencyKey,
+        callbackAt: input.disposition.effect === 'callback' ? input.callbackAt : null,
+        currentOutcomeId: task.ctx_current_id,
         districtId: context.districtId,
       },
-      this.clock,
-      this.events,
     );
-    await this.audit.record(trx, {
-      userId,
-      action: 'outcome.recorded',
-      entity: 'call_task',
-      entityId: taskId,
-      before: { status: task.status, attempts: task.attempts },
-      after: {
-        status,
-        attempts,
-        outcomeId: outcome.id,
-        disposition: disposition.code,
-        verdict: input.verdict,
-      },
-    });
-    let replacementTaskId: number | null = null;
-    if (status === 'unreachable') {
-      replacementTaskId = await replaceFromReserve(trx, taskId, this.clock, {
-        userId,
-        reason: disposition.code,
-      });
-      if (replacementTaskId !== null) status = 'replaced';
-    }
-    return { outcome, taskStatus: status, replacementTaskId, repeated: false, ...context };
+    return {
+      outcome: applied.outcome,
+      taskStatus: applied.taskStatus,
+      replacementTaskId: applied.replacementTaskId,
+      repeated: false,
+      ...context,
+    };
   }
 
   /**

@@ -641,13 +641,7 @@ function belongsToAttempt(row: AttemptRow, report: CallLegReport): boolean {
 }
 
 function dispositionTarget(task: TaskContext, attemptId: number, userId: number | null) {
-  return {
-    taskId: task.taskId,
-    attemptId,
-    sessionId: task.sessionId,
-    complaintId: task.complaintId,
-    userId,
-  };
+  return { taskId: task.taskId, attemptId, userId };
 }
 
 async function taskContext(db: Knex, taskId: number): Promise<TaskContext | null> {
