@@ -54,8 +54,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   chunkRows?: number;
   /**
-   * Read and validate the file in a worker thread while this one writes (default: no). Measured on the
-   * shared 2-core machine under load it was no faster and cost ~95 MB more (README, Import benchmark).
+   * Read and validate the file in a worker thread while this one writes (default: no). At full size
+   * it was faster, but its own heap and tsx loader took peak memory past 300 MB (README, Import benchmark).
    */
   readInWorker?: boolean;
   /** Called with the batch id as soon as the batch exists (the upload page polls it). */
