@@ -1,4 +1,4 @@
-// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both]: import speed and peak memory beside each engine's own bulk path.
+// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--worker]: import speed and peak memory beside each engine's own bulk path.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
       type: 'string',
       default: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/bench_import',
     },
+    // The product's import with its reader in a worker thread (readInWorker) instead of the default.
+    worker: { type: 'boolean', default: false },
     phase: { type: 'string' },
     file: { type: 'string' },
   },
@@ -63,6 +65,7 @@ const sqliteFile = () => path.join(values.dir!, 'bench.sqlite');
 
 async function emptyComplaints(db: Knex): Promise<void> {
   for (const table of [
+    'import_batch_districts',
     'complaint_report_history',
     'complaints',
     'officers',
@@ -78,7 +81,12 @@ async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
   await emptyComplaints(db);
   const service = new ImportService({ db, audit: new AuditLog() });
   const started = process.hrtime.bigint();
-  const summary = await service.importFile({ filePath: file, fileName: path.basename(file), userId: null });
+  const summary = await service.importFile({
+    filePath: file,
+    fileName: path.basename(file),
+    userId: null,
+    readInWorker: values.worker,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await db.destroy();
   if (summary.status !== 'done')
@@ -95,7 +103,12 @@ async function phaseReimport(engine: string, file: string): Promise<PhaseResult>
   const db = openDb(engine);
   const service = new ImportService({ db, audit: new AuditLog() });
   const started = process.hrtime.bigint();
-  const summary = await service.importFile({ filePath: file, fileName: path.basename(file), userId: null });
+  const summary = await service.importFile({
+    filePath: file,
+    fileName: path.basename(file),
+    userId: null,
+    readInWorker: values.worker,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await db.destroy();
   return { seconds, rows: summary.rowsRead, peakMb: peakRssMb(), detail: { unchanged: summary.unchanged } };
@@ -240,6 +253,7 @@ async function runPhase(phase: string, engine: string, file: string): Promise<Ph
       values.dir!,
       '--mysql-url',
       values['mysql-url']!,
+      ...(values.worker ? ['--worker'] : []),
     ],
     { maxBuffer: 1 << 20 },
   );
@@ -298,7 +312,7 @@ async function main(): Promise<void> {
     const rate = (r: PhaseResult) => r.rows / r.seconds;
     const target = engine === 'mysql' ? 0.8 : 0.7;
     table.push([
-      engine === 'mysql' ? 'MariaDB' : 'SQLite',
+      (engine === 'mysql' ? 'MariaDB' : 'SQLite') + (values.worker ? ' (reader in a worker)' : ''),
       rows.toLocaleString('en-IN'),
       `${rate(ours).toFixed(0)}`,
       `${rate(reference).toFixed(0)} (${refName})`,

@@ -170,9 +170,12 @@ export async function aWorld(
   });
   const [importBatchId] = await db('import_batches').insert({
     file_name: 'igrs-export.csv',
+    user_id: people.supervisorId,
     status: 'done',
     started_at: now,
   });
+  // The batch's rows are the district's: who may open it follows (docs/import-columns.md).
+  await db('import_batch_districts').insert({ batch_id: importBatchId, district_id: dId });
   return {
     districtId: dId,
     complaintId: c.id,

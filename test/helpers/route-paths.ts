@@ -19,8 +19,8 @@ const ENTITIES: Record<string, { id: (w: World, targetUserId: number) => number;
   flag: { id: (w) => w.flagId, bound: true },
   explanation: { id: (w) => w.explanationId, bound: true },
   demand: { id: (w) => w.explanationId, bound: true },
-  batch: { id: (w) => w.importBatchId, bound: false },
-  import: { id: (w) => w.importBatchId, bound: false },
+  batch: { id: (w) => w.importBatchId, bound: true },
+  import: { id: (w) => w.importBatchId, bound: true },
   user: { id: (_w, target) => target, bound: false },
 };
 

@@ -1,6 +1,10 @@
 // The SQL of an import: batches and their errors, complaints written a chunk at a time, officers found or made.
+import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { engineOf } from '../../db/knex.js';
+import type { ComplaintWrite, ImportErrorRow, OfficerKey } from './import/read-export.js';
+
+export type { ComplaintWrite, ImportErrorRow, OfficerKey } from './import/read-export.js';
 
 export type BatchStatus = 'running' | 'done' | 'refused' | 'failed';
 
@@ -29,15 +33,6 @@ export interface BatchCounts {
   rows_rejected: number;
 }
 
-export interface ImportErrorRow {
-  batch_id: number;
-  row_number: number;
-  column_name: string | null;
-  reason_key: string;
-  /** The message parameters, as JSON. */
-  detail: string | null;
-}
-
 /** What the importer compares a row of the file with. */
 export interface ExistingComplaint {
   id: number;
@@ -47,8 +42,6 @@ export interface ExistingComplaint {
   disposed_at: string | null;
   redisposed: boolean | number;
 }
-
-export type ComplaintWrite = Record<string, string | number | boolean | null>;
 
 /** Columns a newer export overwrites; created_at and the verification stamp stay as they were. */
 export const MERGED_COLUMNS = [
@@ -103,19 +96,62 @@ export async function insertImportErrors(db: Knex, rows: ImportErrorRow[]): Prom
   for (let i = 0; i < rows.length; i += 2000) await db('import_errors').insert(rows.slice(i, i + 2000));
 }
 
-export async function findBatch(db: Knex, id: number): Promise<BatchRow | undefined> {
-  return db('import_batches').where({ id }).first() as Promise<BatchRow | undefined>;
+/** Who may see a batch (docs/import-columns.md, "Who sees a batch"). */
+export interface BatchViewer {
+  id: number;
+  districtIds: number[] | 'all';
+}
+
+/** Limits a query on `import_batches as b` to the batches the user may see. */
+function visibleTo<T extends Knex.QueryBuilder>(query: T, user: BatchViewer): T {
+  if (user.districtIds === 'all') return query;
+  const districts = user.districtIds;
+  return query.where((q) => {
+    q.where('b.user_id', user.id);
+    if (districts.length > 0) {
+      q.orWhereExists((e) =>
+        e
+          .select(1)
+          .from('import_batch_districts as bd')
+          .whereRaw('bd.batch_id = b.id')
+          .whereIn('bd.district_id', districts),
+      );
+    }
+  }) as T;
 }
 
 export async function listRecentBatches(
   db: Knex,
+  user: BatchViewer,
   limit = 20,
 ): Promise<(BatchRow & { user_name: string | null })[]> {
-  return db('import_batches as b')
-    .leftJoin('users as u', 'u.id', 'b.user_id')
-    .select('b.*', 'u.display_name as user_name')
-    .orderBy('b.id', 'desc')
-    .limit(limit);
+  return visibleTo(
+    db('import_batches as b')
+      .leftJoin('users as u', 'u.id', 'b.user_id')
+      .select('b.*', 'u.display_name as user_name')
+      .orderBy('b.id', 'desc')
+      .limit(limit),
+    user,
+  );
+}
+
+/** The batch, if the user may see it. */
+export async function findVisibleBatch(
+  db: Knex,
+  user: BatchViewer,
+  id: number,
+): Promise<BatchRow | undefined> {
+  return visibleTo(db('import_batches as b').where('b.id', id).select('b.*'), user).first() as Promise<
+    BatchRow | undefined
+  >;
+}
+
+/** Records the districts a batch's rows belong to (once, when the batch closes). */
+export async function insertBatchDistricts(trx: Knex, batchId: number, districtIds: number[]): Promise<void> {
+  if (districtIds.length === 0) return;
+  await trx('import_batch_districts').insert(
+    districtIds.map((district_id) => ({ batch_id: batchId, district_id })),
+  );
 }
 
 export async function listImportErrors(db: Knex, batchId: number, limit?: number): Promise<ImportErrorRow[]> {
@@ -139,9 +175,14 @@ export async function findExistingComplaints(trx: Knex, references: string[]): P
     .select('id', 'reference_no', 'content_hash', 'disposal_report', 'disposed_at', 'redisposed');
 }
 
+// The values of one multi-row statement, counted as UTF-16 units × 3 (an upper bound on their UTF-8
+// bytes): under MariaDB's default max_allowed_packet of 16 MB, so a chunk of long rows is split in time.
+const STATEMENT_BYTES = 12_000_000;
+
 /**
- * One multi-row INSERT … VALUES for many rows, written by hand: knex writes SQLite's multi-row insert
- * as a UNION ALL of SELECTs, which SQLite caps at 500 terms and which is slower.
+ * Multi-row INSERT … VALUES statements for many rows, written by hand: knex writes SQLite's multi-row
+ * insert as a UNION ALL of SELECTs, which SQLite caps at 500 terms and which is slower. Rows go into
+ * as few statements as the statement size allows.
  */
 async function insertMany(
   trx: Knex,
@@ -154,20 +195,41 @@ async function insertMany(
   const q = (name: string) => (mysql ? `\`${name}\`` : `"${name}"`);
   const columns = Object.keys(rows[0]!);
   const tuple = `(${columns.map(() => '?').join(',')})`;
-  const bindings: unknown[] = [];
+  const head = `INSERT ${mysql && onConflict.update === 'nothing' ? 'IGNORE ' : ''}INTO ${q(table)} (${columns.map(q).join(',')}) VALUES `;
+  let tail = '';
+  if (onConflict.update !== 'nothing') {
+    tail = mysql
+      ? ` ON DUPLICATE KEY UPDATE ${onConflict.update.map((c) => `${q(c)}=VALUES(${q(c)})`).join(',')}`
+      : ` ON CONFLICT (${onConflict.target.map(q).join(',')}) DO UPDATE SET ${onConflict.update.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
+  } else if (!mysql) tail = ` ON CONFLICT (${onConflict.target.map(q).join(',')}) DO NOTHING`;
+  // SQLite binds at most 32,766 values a statement.
+  const maxRows = mysql ? Infinity : Math.floor(32_000 / columns.length);
+  let bindings: unknown[] = [];
+  let tuples = 0;
+  let chars = 0;
+  const flush = async () => {
+    if (tuples === 0) return;
+    const sql = head + new Array<string>(tuples).fill(tuple).join(',') + tail;
+    await trx.raw(sql, bindings as Knex.RawBinding[]);
+    bindings = [];
+    tuples = 0;
+    chars = 0;
+  };
   for (const row of rows) {
+    let size = 0;
+    for (const c of columns) {
+      const v = row[c];
+      if (typeof v === 'string') size += v.length;
+    }
+    if (tuples > 0 && (tuples >= maxRows || (chars + size) * 3 > STATEMENT_BYTES)) await flush();
     for (const c of columns) {
       const v = row[c];
       bindings.push(typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null));
     }
+    tuples++;
+    chars += size + columns.length * 4;
   }
-  let sql = `INSERT ${mysql && onConflict.update === 'nothing' ? 'IGNORE ' : ''}INTO ${q(table)} (${columns.map(q).join(',')}) VALUES ${rows.map(() => tuple).join(',')}`;
-  if (onConflict.update !== 'nothing') {
-    sql += mysql
-      ? ` ON DUPLICATE KEY UPDATE ${onConflict.update.map((c) => `${q(c)}=VALUES(${q(c)})`).join(',')}`
-      : ` ON CONFLICT (${onConflict.target.map(q).join(',')}) DO UPDATE SET ${onConflict.update.map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
-  } else if (!mysql) sql += ` ON CONFLICT (${onConflict.target.map(q).join(',')}) DO NOTHING`;
-  await trx.raw(sql, bindings as Knex.RawBinding[]);
+  await flush();
 }
 
 interface SqliteStatement {
@@ -214,6 +276,84 @@ export async function upsertComplaints(trx: Knex, rows: ComplaintWrite[]): Promi
   }
 }
 
+interface MysqlConnection {
+  query(
+    options: { sql: string; infileStreamFactory: () => Readable },
+    callback: (
+      error: (Error & { errno?: number }) | null,
+      result: { affectedRows: number; warningStatus: number },
+    ) => void,
+  ): void;
+}
+// Knex clients whose server refuses LOAD DATA LOCAL INFILE (local_infile off): they get INSERTs.
+const noLocalInfile = new WeakSet<object>();
+// ER_NOT_ALLOWED_COMMAND (MySQL/MariaDB), ER_LOAD_INFILE_CAPABILITY_DISABLED (MariaDB), ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8).
+const LOCAL_INFILE_REFUSED = new Set([1148, 4166, 3948]);
+// What LOAD DATA's ESCAPED BY '\\' reads specially; (the /g form for replace, the plain one for test).
+// eslint-disable-next-line no-control-regex -- NUL is one of the characters LOAD DATA reads specially
+const TSV_SPECIAL = /[\\\t\n\r\u0000]/g;
+// eslint-disable-next-line no-control-regex -- as above
+const HAS_TSV_SPECIAL = /[\\\t\n\r\u0000]/;
+const TSV_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\u0000': '\\0',
+};
+
+function tsvValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') return String(v);
+  const s = String(v);
+  return HAS_TSV_SPECIAL.test(s) ? s.replace(TSV_SPECIAL, (c) => TSV_ESCAPES[c]!) : s;
+}
+
+/**
+ * Writes complaints that the import found not yet stored. On MySQL/MariaDB through the server's bulk
+ * loader (LOAD DATA LOCAL INFILE, fed from memory, in the import's transaction): it parses plain
+ * tab-separated text instead of one large INSERT, which is most of the write on a large import. Any
+ * warning (a value the table would bend) fails the chunk, so nothing is stored altered; a row that
+ * another import stored meanwhile is written by the upsert instead. Elsewhere: upsertComplaints.
+ */
+export async function insertNewComplaints(trx: Knex, rows: ComplaintWrite[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (engineOf(trx) !== 'mysql' || noLocalInfile.has(trx.client)) return upsertComplaints(trx, rows);
+  const conn = await (trx.client as { acquireConnection(): Promise<MysqlConnection> }).acquireConnection();
+  const columns = Object.keys(rows[0]!);
+  function* lines(): Generator<Buffer> {
+    for (let i = 0; i < rows.length; i += 500) {
+      let text = '';
+      for (const row of rows.slice(i, i + 500)) {
+        for (let c = 0; c < columns.length; c++) text += (c === 0 ? '' : '\t') + tsvValue(row[columns[c]!]);
+        text += '\n';
+      }
+      yield Buffer.from(text, 'utf8');
+    }
+  }
+  const sql =
+    `LOAD DATA LOCAL INFILE 'complaints.tsv' INTO TABLE complaints CHARACTER SET utf8mb4 ` +
+    `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.map((c) => `\`${c}\``).join(',')})`;
+  let result: { affectedRows: number; warningStatus: number };
+  try {
+    result = await new Promise((resolve, reject) =>
+      conn.query({ sql, infileStreamFactory: () => Readable.from(lines()) }, (error, r) =>
+        error ? reject(error) : resolve(r),
+      ),
+    );
+  } catch (error) {
+    if (!LOCAL_INFILE_REFUSED.has((error as { errno?: number }).errno ?? 0)) throw error;
+    noLocalInfile.add(trx.client);
+    return upsertComplaints(trx, rows);
+  }
+  if (result.warningStatus === 0 && result.affectedRows === rows.length) return;
+  const [warnings] = (await trx.raw('SHOW WARNINGS')) as [{ Code: number; Message: string }[]];
+  const other = warnings.find((w) => w.Code !== 1062); // 1062: duplicate key, skipped by LOAD DATA LOCAL
+  if (other) throw new Error(`complaints bulk load: ${other.Message}`);
+  await upsertComplaints(trx, rows);
+}
+
 export async function insertReportHistory(
   trx: Knex,
   rows: {
@@ -227,14 +367,10 @@ export async function insertReportHistory(
   if (rows.length > 0) await trx('complaint_report_history').insert(rows);
 }
 
-export interface OfficerKey {
-  district_id: number;
-  department_id: number;
-  name: string;
-  designation: string;
-}
-
-/** Finds officers by (district, department, name, designation), creating the missing ones. */
+/**
+ * Finds officers by (district, department, name, designation), creating the missing ones. Names match
+ * exactly on both engines (utf8mb4_bin on MySQL), as the keys in the returned map do.
+ */
 export async function findOrCreateOfficers(
   trx: Knex,
   keys: OfficerKey[],
@@ -250,17 +386,24 @@ export async function findOrCreateOfficers(
       { target: ['district_id', 'department_id', 'name', 'designation'], update: 'nothing' },
     );
   }
-  const names = [...new Set(keys.map((k) => k.name))];
-  for (let i = 0; i < names.length; i += 1000) {
-    const rows = (await trx('officers')
-      .whereIn('name', names.slice(i, i + 1000))
-      .select('id', 'district_id', 'department_id', 'name', 'designation')) as (OfficerKey & {
-      id: number;
-    })[];
-    for (const r of rows) found.set(officerKey(r), r.id);
+  // The ids of exactly these officers, through the unique index (a lookup by name alone scans the table).
+  const mysql = engineOf(trx) === 'mysql';
+  for (let i = 0; i < keys.length; i += 500) {
+    const slice = keys.slice(i, i + 500);
+    const tuples = slice.map(() => '(?,?,?,?)').join(',');
+    const bindings = slice.flatMap((k) => [k.district_id, k.department_id, k.name, k.designation]);
+    const rows = (await trx.raw(
+      'SELECT id, district_id, department_id, name, designation FROM officers ' +
+        `WHERE (district_id, department_id, name, designation) IN (${mysql ? '' : 'VALUES '}${tuples})`,
+      bindings,
+    )) as unknown;
+    for (const r of (mysql ? (rows as [OfficerRow[]])[0] : rows) as OfficerRow[])
+      found.set(officerKey(r), r.id);
   }
   return found;
 }
+
+type OfficerRow = OfficerKey & { id: number };
 
 export const officerKey = (k: OfficerKey): string =>
   `${k.district_id}\u0001${k.department_id}\u0001${k.name}\u0001${k.designation}`;

@@ -13,7 +13,7 @@ import { clientMessages, t } from '../../shared/i18n.js';
 import { projectRoot } from '../../config.js';
 import {
   countImportErrors,
-  findBatch,
+  findVisibleBatch,
   listImportErrors,
   listRecentBatches,
   type BatchRow,
@@ -79,6 +79,7 @@ export function importRoutes(db: Knex, importer: ImportService, logger: Logger):
         filePath: file.path,
         fileName: file.originalname,
         userId: req.user!.id,
+        districtScope: req.user!.districtIds,
         sheet: form.sheet || undefined,
         dryRun: form.dryRun === 'on' || form.dryRun === 'true' || form.dryRun === '1',
         onBatch: (id) => started.resolve(id),
@@ -100,7 +101,7 @@ export function importRoutes(db: Knex, importer: ImportService, logger: Logger):
       IMPORTERS,
       'page',
       asyncHandler(async (req, res) => {
-        const batches = (await listRecentBatches(db, 20)).map(batchView);
+        const batches = (await listRecentBatches(db, req.user!, 20)).map(batchView);
         res.render('complaints/import', {
           title: t(req.lang, 'import.title'),
           batches,
@@ -125,7 +126,7 @@ export function importRoutes(db: Knex, importer: ImportService, logger: Logger):
       'page',
       asyncHandler(async (req, res) => {
         const { id } = parseInput(idParam, req.params);
-        const batch = await findBatch(db, id);
+        const batch = await findVisibleBatch(db, req.user!, id);
         if (!batch) throw notFound();
         const view = batchView(batch);
         const [errors, total] = await Promise.all([
@@ -149,7 +150,7 @@ export function importRoutes(db: Knex, importer: ImportService, logger: Logger):
       'file',
       asyncHandler(async (req, res) => {
         const { id } = parseInput(idParam, req.params);
-        if (!(await findBatch(db, id))) throw notFound();
+        if (!(await findVisibleBatch(db, req.user!, id))) throw notFound();
         res.setHeader('content-type', 'text/csv; charset=utf-8');
         res.setHeader('content-disposition', `attachment; filename="import-${id}-errors.csv"`);
         await writeErrorsCsv(db, id, req.lang, res);
@@ -190,7 +191,7 @@ export function importRoutes(db: Knex, importer: ImportService, logger: Logger):
       'json',
       asyncHandler(async (req, res) => {
         const { id } = parseInput(idParam, req.params);
-        const batch = await findBatch(db, id);
+        const batch = await findVisibleBatch(db, req.user!, id);
         if (!batch) throw notFound();
         const view = batchView(batch);
         const progress = importer.progressOf(id);

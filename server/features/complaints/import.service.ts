@@ -1,23 +1,27 @@
-// Imports an IGRS export: streams its rows, validates them, and writes complaints a chunk at a time in transactions.
-import { createHash } from 'node:crypto';
+// Imports an IGRS export: reads and validates its rows (optionally in a worker thread) and writes complaints a chunk at a time in transactions.
 import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type Clock, nowDb, systemClock } from '../../shared/dates.js';
-import { DEPARTMENTS, DISTRICTS, type MasterEntry } from './master-data.js';
-import { columnSpec, looksLikeHeaderRow, mapHeaders } from './import/columns.js';
-import { departmentMatcher, districtMatcher } from './import/name-matcher.js';
-import { ImportFileError, openRowSource, type RowSource } from './import/row-reader.js';
-import { createRowValidator, type ComplaintRecord, type RowError } from './import/validate-row.js';
+import {
+  readExport,
+  type ImportErrorRow,
+  type OfficerKey,
+  type PreparedRow,
+  type ReadFailure,
+  type ReadMessage,
+  type ReadSetup,
+} from './import/read-export.js';
+import { readExportInWorker } from './import/read-in-worker.js';
 import {
   type BatchCounts,
   type ComplaintWrite,
-  type ImportErrorRow,
-  type OfficerKey,
   findExistingComplaints,
   findOrCreateOfficers,
   insertBatch,
+  insertBatchDistricts,
   insertImportErrors,
+  insertNewComplaints,
   insertReportHistory,
   masterIds,
   officerKey,
@@ -27,25 +31,33 @@ import {
 import { queueReverification, type QueuedReverification } from '../review/reverification.js';
 import type { EventBus } from '../../shared/events.js';
 
-/**
- * Exports often leave the designation out; the officers table needs one to tell two officers of the
- * same name apart. A dash keeps them findable and is plainly "not given" in either language.
- */
-export const DESIGNATION_NOT_GIVEN = '—';
+export { DESIGNATION_NOT_GIVEN } from './import/read-export.js';
 /** Rows per transaction: on MySQL one multi-row upsert of about 4 MB (max_allowed_packet is 16 MB+). */
 export const DEFAULT_CHUNK_ROWS = 2000;
-// Row errors kept in memory before they are written; a file of bad rows stays flat in memory too.
+// Row errors kept in memory before they are written.
 const ERROR_FLUSH = 2000;
+// Officers remembered between chunks (id by key); past this, later ones are looked up again.
+const KNOWN_OFFICERS = 200_000;
 
 export interface ImportOptions {
   filePath: string;
   /** The name the user knows the file by (uploads are stored under a temporary name). */
   fileName: string;
   userId: number | null;
+  /**
+   * Districts whose complaints this import may write (the uploader's); rows of other districts are
+   * rejected. 'all' (the default) for users with every district and for the CLI.
+   */
+  districtScope?: number[] | 'all';
   sheet?: string;
   /** Read, validate and compare with the database, but write no complaint. */
   dryRun?: boolean;
   chunkRows?: number;
+  /**
+   * Read and validate the file in a worker thread while this one writes (default: no). At full size
+   * it was faster, but its own heap and tsx loader took peak memory past 300 MB (README, Import benchmark).
+   */
+  readInWorker?: boolean;
   /** Called with the batch id as soon as the batch exists (the upload page polls it). */
   onBatch?: (batchId: number) => void;
 }
@@ -82,14 +94,6 @@ interface Deps {
   events?: EventBus;
 }
 
-/** A complaint ready to write, with what the comparison needs. */
-interface PreparedRow {
-  reference: string;
-  hash: string;
-  write: ComplaintWrite;
-  officer: OfficerKey | null;
-}
-
 export class ImportService {
   private readonly progress = new Map<number, ImportProgress>();
   private readonly clock: Clock;
@@ -106,8 +110,6 @@ export class ImportService {
   async importFile(options: ImportOptions): Promise<ImportSummary> {
     const { db } = this.deps;
     const dryRun = options.dryRun ?? false;
-    const hashing = sha256File(options.filePath);
-    hashing.catch(() => undefined);
     const batchId = await insertBatch(db, {
       file_name: options.fileName,
       user_id: options.userId,
@@ -132,169 +134,89 @@ export class ImportService {
     const totalBytes = (await fs.promises.stat(options.filePath).catch(() => ({ size: 0 }))).size;
     const progress: ImportProgress = { bytesRead: 0, totalBytes, rowsRead: 0 };
     this.progress.set(batchId, progress);
-    let source: RowSource | undefined;
+    const districtIds = new Set<number>();
     try {
-      source = await openRowSource(options.filePath, {
+      const setup: ReadSetup = {
+        filePath: options.filePath,
         sheet: options.sheet,
-        isHeaderRow: looksLikeHeaderRow,
-      });
-      const mapping = mapHeaders(source.headers);
-      if (mapping.missing.length > 0) {
-        throw new ImportFileError('import.error.missingColumns', {
-          columns: mapping.missing
-            .map((k) => `${columnSpec(k).labelHi} / ${columnSpec(k).labelEn}`)
-            .join(', '),
-        });
-      }
-      const warnings: ImportErrorRow[] = mapping.duplicates.map((d) => ({
-        batch_id: batchId,
-        row_number: source!.headerRowNumber,
-        column_name: d.headers.join(', ').slice(0, 100),
-        reason_key: 'import.warning.duplicateColumn',
-        detail: JSON.stringify({ column: columnSpec(d.column).labelEn, headers: d.headers.join(', ') }),
-      }));
-      await this.readRows(
-        source,
-        mapping,
         batchId,
-        dryRun,
-        options.chunkRows ?? DEFAULT_CHUNK_ROWS,
-        summary,
-        progress,
-        warnings,
-      );
-    } catch (error) {
-      if (error instanceof ImportFileError) {
+        chunkRows: options.chunkRows ?? DEFAULT_CHUNK_ROWS,
+        master: await masterIds(db),
+        allowedDistricts: options.districtScope ?? 'all',
+      };
+      const messages = options.readInWorker ? readExportInWorker(setup) : readExport(setup);
+      const failure = await this.writeAll(messages, dryRun, summary, progress, districtIds);
+      if (failure) {
         // Damage found mid-file (a stray quote): the chunks before it are written and stay; a fixed
         // file imported again finishes the job, since unchanged rows are skipped.
-        summary.status = summary.rowsRead === 0 ? 'refused' : 'failed';
-        summary.message = { key: error.key, params: error.params };
-      } else {
-        summary.status = 'failed';
-        summary.message = {
-          key: 'import.error.failed',
-          params: { detail: String((error as Error).message ?? error).slice(0, 300) },
-        };
+        summary.status = failure.fileError && summary.rowsRead === 0 ? 'refused' : 'failed';
+        summary.message = { key: failure.key, params: failure.params };
       }
+    } catch (error) {
+      summary.status = 'failed';
+      summary.message = {
+        key: 'import.error.failed',
+        params: { detail: String((error as Error).message ?? error).slice(0, 300) },
+      };
     } finally {
-      source?.close();
       this.progress.delete(batchId);
     }
-    summary.sha256 = await hashing.catch(() => '');
-    await this.finish(summary, options.userId);
+    await this.finish(summary, options.userId, [...districtIds]);
     return summary;
   }
 
-  private async readRows(
-    source: RowSource,
-    mapping: ReturnType<typeof mapHeaders>,
-    batchId: number,
+  /**
+   * Writes each chunk as it arrives, in file order; the reader prepares the next ones meanwhile.
+   * Returns why reading stopped early, if it did.
+   */
+  private async writeAll(
+    messages: AsyncGenerator<ReadMessage, void, undefined>,
     dryRun: boolean,
-    chunkRows: number,
     summary: ImportSummary,
     progress: ImportProgress,
-    errors: ImportErrorRow[],
-  ): Promise<void> {
+    districtIds: Set<number>,
+  ): Promise<ReadFailure | undefined> {
     const { db } = this.deps;
-    const master = await masterIds(db);
-    const districtIds = new Map(master.districts.map((d) => [d.code, d.id]));
-    const departmentIds = new Map(master.departments.map((d) => [d.code, d.id]));
-    const validate = createRowValidator(mapping, {
-      districts: districtMatcher(withStaticAliases(master.districts, DISTRICTS)),
-      departments: departmentMatcher(
-        master.departments.map((d) => ({
-          code: d.code,
-          nameEn: d.name_en,
-          nameHi: d.name_hi,
-          aliases: [
-            ...parseAliases(d.aliases),
-            ...(DEPARTMENTS.find((s) => s.code === d.code)?.aliases ?? []),
-          ],
-        })),
-      ),
-    });
-    // Rows already seen in this file, to reject a repeated reference. Numeric references (the usual
-    // IGRS form) are kept as numbers: a million of them then costs tens of MB, not hundreds.
-    const seenNumeric = new Map<number, number>();
-    const seenText = new Map<string, number>();
     const officers = new Map<string, number>();
-    let chunk: PreparedRow[] = [];
-
-    const flushErrors = async (force: boolean) => {
-      if (errors.length === 0 || (!force && errors.length < ERROR_FLUSH)) return;
-      await insertImportErrors(db, errors.splice(0, errors.length));
-    };
-    // The next chunk is read and validated while the database writes the previous one.
-    let writing: Promise<void> = Promise.resolve();
-    let countsWrittenAt = 0;
-    const flushChunk = async () => {
-      if (chunk.length === 0) return;
-      const rows = chunk;
-      chunk = [];
-      await writing;
-      writing = (async () => {
-        await this.writeChunk(rows, batchId, dryRun, summary, officers);
-        await flushErrors(false);
+    const errors: ImportErrorRow[] = [];
+    let countsWrittenAt = Date.now();
+    // The next chunk is asked for before this one is written: in this thread, its reading runs while
+    // the database (MySQL: another process) writes; in a worker it is waiting already.
+    let next = messages.next();
+    try {
+      for (;;) {
+        const { value: message, done } = await next;
+        if (done) break;
+        summary.rowsRead = message.counts.rowsRead;
+        summary.rejected = message.counts.rejected;
+        summary.warnings = message.counts.warnings;
+        for (const e of message.errors) errors.push(e);
+        for (const id of message.districtIds) districtIds.add(id);
+        if (message.type === 'end') {
+          await insertImportErrors(db, errors.splice(0));
+          summary.sha256 = message.sha256;
+          progress.bytesRead = progress.totalBytes;
+          return message.failure;
+        }
+        next = messages.next();
+        next.catch(() => undefined); // a failure surfaces at its await; not twice if the write fails first
+        if (message.rows.length > 0) {
+          await this.writeChunk(message.rows, summary.batchId, dryRun, summary, officers);
+        }
+        if (errors.length >= ERROR_FLUSH) await insertImportErrors(db, errors.splice(0));
         progress.rowsRead = summary.rowsRead;
-        progress.bytesRead = source.bytesRead();
+        progress.bytesRead = message.bytesRead;
         // The counts on the batch row are for the upload page's progress: once a second is plenty.
         if (Date.now() - countsWrittenAt > 1000) {
           countsWrittenAt = Date.now();
-          await updateBatch(db, batchId, batchCounts(summary));
+          await updateBatch(db, summary.batchId, batchCounts(summary));
         }
-      })();
-      writing.catch(() => undefined); // surfaces at the next await of `writing`
-    };
-
-    try {
-      for await (const row of source.rows) {
-        summary.rowsRead++;
-        const result = validate(row);
-        let record: ComplaintRecord;
-        if (result.ok) record = result.record;
-        else {
-          const mobileOnly = result.errors.every((e) => e.field === 'mobile');
-          if (!mobileOnly) {
-            summary.rejected++;
-            for (const e of result.errors) errors.push(errorRow(batchId, e));
-            if (errors.length >= ERROR_FLUSH) await flushErrors(true);
-            continue;
-          }
-          // A complaint without a valid mobile is still a disposed complaint the desk must know of; it
-          // is imported without a number (and so left out of every sampling frame), with a warning.
-          const retry = validate({ ...row, cells: withoutMobile(row.cells, mapping.columns.mobile!) });
-          if (!retry.ok) {
-            summary.rejected++;
-            for (const e of result.errors) errors.push(errorRow(batchId, e));
-            continue;
-          }
-          record = { ...retry.record, mobile: '' };
-          summary.warnings++;
-          for (const e of result.errors) errors.push(warningRow(batchId, e));
-        }
-        const firstRow = rememberReference(record.reference_no, row.rowNumber, seenNumeric, seenText);
-        if (firstRow !== undefined) {
-          summary.rejected++;
-          errors.push({
-            batch_id: batchId,
-            row_number: row.rowNumber,
-            column_name: (mapping.columns.reference_no ?? 'reference_no').slice(0, 100),
-            reason_key: 'import.error.duplicateReference',
-            detail: JSON.stringify({ firstRow, value: record.reference_no }),
-          });
-          continue;
-        }
-        chunk.push(prepare(record, districtIds, departmentIds, batchId));
-        if (chunk.length >= chunkRows) await flushChunk();
       }
-      await flushChunk();
-      await writing;
     } finally {
-      // A file error ends the loop; the chunk being written still finishes before the batch closes.
-      await writing.catch(() => undefined);
+      // Stops the reader (and its worker) when a write failed; after the last message it is done anyway.
+      await messages.return(undefined);
     }
-    await flushErrors(true);
-    progress.bytesRead = progress.totalBytes;
+    throw new Error('the import reader ended without its last message');
   }
 
   /** One transaction: compare the chunk with the stored complaints, then write what changed. */
@@ -315,7 +237,8 @@ export class ImportService {
           )
         ).map((c) => [c.reference_no, c]),
       );
-      const writes: ComplaintWrite[] = [];
+      const fresh: ComplaintWrite[] = [];
+      const changed: ComplaintWrite[] = [];
       const history: Parameters<typeof insertReportHistory>[1] = [];
       const wantedOfficers: PreparedRow[] = [];
       for (const row of rows) {
@@ -345,15 +268,20 @@ export class ImportService {
               replaced_at: now,
             });
           }
-        } else summary.inserted++;
+        }
         row.write.created_at = now;
         row.write.updated_at = now;
-        writes.push(row.write);
+        if (old) changed.push(row.write);
+        else {
+          summary.inserted++;
+          fresh.push(row.write);
+        }
         if (row.officer) wantedOfficers.push(row);
       }
-      if (dryRun || writes.length === 0) return;
+      if (dryRun || fresh.length + changed.length === 0) return;
       await this.attachOfficers(trx, wantedOfficers, officers, now);
-      await upsertComplaints(trx, writes);
+      await insertNewComplaints(trx, fresh);
+      await upsertComplaints(trx, changed);
       await insertReportHistory(trx, history);
       // A rejected report that comes back re-disposed is called again; the task is made with the write.
       for (const h of history) {
@@ -392,7 +320,7 @@ export class ImportService {
       // Only the officers asked for: the lookup by name also returns namesakes elsewhere.
       for (const key of missing.keys()) {
         const id = found.get(key);
-        if (id !== undefined && known.size < 100_000) known.set(key, id);
+        if (id !== undefined && known.size < KNOWN_OFFICERS) known.set(key, id);
       }
     }
     for (const row of rows) {
@@ -401,10 +329,11 @@ export class ImportService {
     }
   }
 
-  /** Closes the batch with its counts and one audit entry, in one transaction. */
-  private async finish(summary: ImportSummary, userId: number | null): Promise<void> {
+  /** Closes the batch with its counts, its districts and one audit entry, in one transaction. */
+  private async finish(summary: ImportSummary, userId: number | null, districtIds: number[]): Promise<void> {
     const now = nowDb(this.clock);
     await this.deps.db.transaction(async (trx) => {
+      await insertBatchDistricts(trx, summary.batchId, districtIds);
       if (summary.message && summary.status === 'refused') {
         await insertImportErrors(trx, [
           {
@@ -453,153 +382,4 @@ function batchCounts(s: ImportSummary): BatchCounts {
     rows_unchanged: s.unchanged,
     rows_rejected: s.rejected,
   };
-}
-
-function errorRow(batchId: number, e: RowError): ImportErrorRow {
-  return {
-    batch_id: batchId,
-    row_number: e.row,
-    column_name: e.column.slice(0, 100),
-    reason_key: e.reasonKey,
-    detail: JSON.stringify(e.params),
-  };
-}
-
-/** A mobile problem on an imported row: import.error.badMobile → import.warning.badMobile. */
-function warningRow(batchId: number, e: RowError): ImportErrorRow {
-  const reason = e.reasonKey === 'import.error.missingValue' ? 'import.error.missingMobile' : e.reasonKey;
-  return { ...errorRow(batchId, e), reason_key: reason.replace('import.error.', 'import.warning.') };
-}
-
-function withoutMobile(cells: Record<string, unknown>, header: string) {
-  const copy = { ...cells } as Record<string, string>;
-  copy[header] = '9876543210'; // passes as a mobile; the caller drops it
-  return copy;
-}
-
-function rememberReference(
-  reference: string,
-  rowNumber: number,
-  numeric: Map<number, number>,
-  text: Map<string, number>,
-): number | undefined {
-  if (reference.length <= 15 && /^[1-9]\d*$/.test(reference)) {
-    const n = Number(reference);
-    const first = numeric.get(n);
-    if (first === undefined) numeric.set(n, rowNumber);
-    return first;
-  }
-  const first = text.get(reference);
-  if (first === undefined) text.set(reference, rowNumber);
-  return first;
-}
-
-const dbTime = (d: Date | null): string | null =>
-  d === null ? null : d.toISOString().slice(0, 23).replace('T', ' ');
-
-function prepare(
-  r: ComplaintRecord,
-  districtIds: Map<string, number>,
-  departmentIds: Map<string, number>,
-  batchId: number,
-): PreparedRow {
-  const districtId = districtIds.get(r.district_code!)!;
-  const departmentId = departmentIds.get(r.department_code!)!;
-  const extra = Object.keys(r.extra).length > 0 ? JSON.stringify(r.extra) : null;
-  const write: ComplaintWrite = {
-    reference_no: r.reference_no,
-    source: r.source,
-    received_at: dbTime(r.received_at),
-    due_at: dbTime(r.due_at),
-    disposed_at: dbTime(r.disposed_at),
-    complainant_name: r.complainant_name,
-    mobile: r.mobile === '' ? null : r.mobile,
-    address: r.address,
-    district_id: districtId,
-    tehsil: r.tehsil,
-    block: r.block,
-    thana: r.thana,
-    department_id: departmentId,
-    officer_id: null,
-    subject: r.subject,
-    complaint_text: r.complaint_text,
-    disposal_report: r.disposal_report,
-    status: r.status,
-    redisposed: false,
-    extra,
-    content_hash: '',
-    import_batch_id: batchId,
-  };
-  // Every field the export sets, in a fixed order; the same row read again hashes the same.
-  const hash = createHash('sha256');
-  for (const key of HASHED) {
-    const v = write[key];
-    hash.update(v === null ? '\u0000' : String(v));
-    hash.update('\u0001');
-  }
-  hash.update(r.officer_name ?? '\u0000');
-  hash.update('\u0001');
-  hash.update(r.officer_designation ?? '\u0000');
-  write.content_hash = hash.digest('hex');
-  const officer =
-    r.officer_name === null
-      ? null
-      : {
-          district_id: districtId,
-          department_id: departmentId,
-          name: r.officer_name,
-          designation: r.officer_designation ?? DESIGNATION_NOT_GIVEN,
-        };
-  return { reference: r.reference_no, hash: write.content_hash as string, write, officer };
-}
-
-const HASHED = [
-  'source',
-  'received_at',
-  'due_at',
-  'disposed_at',
-  'complainant_name',
-  'mobile',
-  'address',
-  'district_id',
-  'tehsil',
-  'block',
-  'thana',
-  'department_id',
-  'subject',
-  'complaint_text',
-  'disposal_report',
-  'status',
-  'extra',
-] as const;
-
-function parseAliases(json: string): string[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-function withStaticAliases(
-  rows: { code: string; name_en: string; name_hi: string }[],
-  known: MasterEntry[],
-): MasterEntry[] {
-  return rows.map((d) => ({
-    code: d.code,
-    nameEn: d.name_en,
-    nameHi: d.name_hi,
-    aliases: known.find((k) => k.code === d.code)?.aliases ?? [],
-  }));
-}
-
-function sha256File(filePath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    fs.createReadStream(filePath, { highWaterMark: 1 << 20 })
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', (e) => reject(new ImportFileError('import.error.unreadable', { detail: e.message })))
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }

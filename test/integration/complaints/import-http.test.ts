@@ -93,6 +93,62 @@ describe('complaints import over HTTP and the complaints pages', () => {
     expect(body.percent).to.equal(100);
   });
 
+  it('rejects rows of districts outside the uploader’s own, and writes none of them', async () => {
+    const res = await supervisor.post(
+      '/api/imports',
+      upload(csvOf([{ reference_no: '7101' }, { reference_no: '7102', district: 'Lucknow' }])),
+    );
+    expect(res.json().batch).to.include({ inserted: 1, rejected: 1 });
+    const errors = await t.db('import_errors').where({ batch_id: res.json().batch.batchId });
+    expect(errors.map((e) => [e.row_number, e.column_name, e.reason_key])).to.deep.equal([
+      [3, 'District', 'import.error.districtOutOfScope'],
+    ]);
+    expect(await t.db('complaints').where({ reference_no: '7102' }).first()).to.equal(undefined);
+    // The batch is Kanpur Nagar's only: the rejected row does not open it to Lucknow.
+    const districts = await t
+      .db('import_batch_districts as bd')
+      .join('districts as d', 'd.id', 'bd.district_id')
+      .where({ batch_id: res.json().batch.batchId })
+      .pluck('d.code');
+    expect(districts).to.deep.equal(['kanpur-nagar']);
+  });
+
+  it('shows a batch, its errors CSV and its progress only to the uploader and to users sharing its districts', async () => {
+    const res = await supervisor.post(
+      '/api/imports',
+      upload(csvOf([{ reference_no: '7201' }, { reference_no: '7202', mobile: '12' }]), 'kanpur.csv'),
+    );
+    const id = res.json().batch.batchId as number;
+    expect(await t.db('import_batch_districts').where({ batch_id: id }).pluck('district_id')).to.deep.equal([
+      (await t.db('districts').where({ code: 'kanpur-nagar' }).first('id')).id,
+    ]);
+    const as = async (spec: Parameters<typeof aUser>[1]) => {
+      const u = await aUser(t.db, spec);
+      return new TestClient(server.url).signIn(u.username, u.password);
+    };
+    const sameDistrict = await as({ role: 'supervisor' });
+    const otherDistrict = await as({ role: 'supervisor', districts: ['lucknow'] });
+    const admin = await as({ role: 'admin', districts: 'all' });
+    for (const [client, allowed] of [
+      [supervisor, true],
+      [sameDistrict, true],
+      [admin, true],
+      [otherDistrict, false],
+    ] as const) {
+      expect((await client.getPage(`/complaints/import/${id}`)).status).to.equal(allowed ? 200 : 404);
+      expect((await client.get(`/complaints/import/${id}/errors.csv`)).status).to.equal(allowed ? 200 : 404);
+      expect((await client.get(`/api/imports/${id}`)).status).to.equal(allowed ? 200 : 404);
+      expect((await client.getPage('/complaints/import')).text.includes('kanpur.csv')).to.equal(allowed);
+    }
+
+    // A refused file has no rows, so no districts: only its uploader (and all-district users) see it.
+    const refused = await supervisor.post('/api/imports', upload(Buffer.from('%PDF-1.4\u0000'), 'x.pdf'));
+    const refusedId = refused.json().batch.batchId as number;
+    expect((await supervisor.get(`/api/imports/${refusedId}`)).status).to.equal(200);
+    expect((await admin.get(`/api/imports/${refusedId}`)).status).to.equal(200);
+    expect((await sameDistrict.get(`/api/imports/${refusedId}`)).status).to.equal(404);
+  });
+
   it('lets only supervisors and admins import', async () => {
     for (const role of ['caller', 'viewer', 'session_officer'] as const) {
       const u = await aUser(t.db, { role });
@@ -113,11 +169,19 @@ describe('complaints import over HTTP and the complaints pages', () => {
             complaint_text: HOSTILE_TEXT,
             mobile: '9876543210',
           },
-          { reference_no: '7002', district: 'Lucknow', complainant_name: 'लखनऊ वाला' },
         ]),
       ),
     );
-    expect(res.json().batch.inserted).to.equal(2);
+    expect(res.json().batch.inserted).to.equal(1);
+    // Another district's complaint, imported by someone who holds that district.
+    const lucknow = await aUser(t.db, { role: 'supervisor', districts: ['lucknow'] });
+    const other = await new TestClient(server.url).signIn(lucknow.username, lucknow.password);
+    await other.getPage('/complaints/import');
+    const theirs = await other.post(
+      '/api/imports',
+      upload(csvOf([{ reference_no: '7002', district: 'Lucknow', complainant_name: 'लखनऊ वाला' }])),
+    );
+    expect(theirs.json().batch.inserted).to.equal(1);
     const list = await supervisor.getPage('/complaints?q=7');
     expect(list.status).to.equal(200);
     expect(list.text).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -133,8 +197,8 @@ describe('complaints import over HTTP and the complaints pages', () => {
       '&quot;onerror&#x3D;alert(2) &lt;img src&#x3D;x onerror&#x3D;alert(3)&gt;',
     );
     expect(detail.text).not.to.contain('<img src=x');
-    const other = (await t.db('complaints').where({ reference_no: '7002' }).first('id')).id;
-    expect((await supervisor.getPage(`/complaints/${other}`)).status).to.equal(404);
+    const otherId = (await t.db('complaints').where({ reference_no: '7002' }).first('id')).id;
+    expect((await supervisor.getPage(`/complaints/${otherId}`)).status).to.equal(404);
 
     const viewer = await aUser(t.db, { role: 'viewer' });
     const v = await new TestClient(server.url).signIn(viewer.username, viewer.password);

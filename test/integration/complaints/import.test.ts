@@ -1,5 +1,6 @@
 // The importer against a real database: quirks reaching the rows, bad rows reported, refusals, re-imports, re-disposals.
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { AuditLog } from '../../../server/features/audit/audit-log.js';
@@ -46,8 +47,10 @@ describe('complaints import (database)', () => {
   const t = useTestDb();
   const clock = fixedClock('2026-11-20T06:00:00Z');
   const service = () => new ImportService({ db: t.db, clock, audit: new AuditLog(clock) });
-  const run = (file: string, extra: { dryRun?: boolean; sheet?: string } = {}) =>
-    service().importFile({ filePath: file, fileName: 'export.csv', userId: null, ...extra });
+  const run = (
+    file: string,
+    extra: { dryRun?: boolean; sheet?: string; readInWorker?: boolean; chunkRows?: number } = {},
+  ) => service().importFile({ filePath: file, fileName: 'export.csv', userId: null, ...extra });
   const complaint = (db: Knex, ref: string) => db('complaints').where({ reference_no: ref }).first();
 
   it('brings every format quirk into the rows: BOM, CRLF, quoted newlines and quotes, Hindi digits, +91 mobiles, Hindi headers', async () => {
@@ -67,6 +70,8 @@ describe('complaints import (database)', () => {
             mobile: '09876543211',
             disposed_at: '2025-10-21',
             received_at: '01-10-2025 10:15',
+            // What a bulk loader's text format reads specially: backslashes, tabs, \\N.
+            complaint_text: 'बैकस्लैश \\ और\tटैब, \\N और \\0',
           },
         ],
         { headers: HI, eol: '\r\n', bom: true },
@@ -87,6 +92,7 @@ describe('complaints import (database)', () => {
     const b = await complaint(t.db, '40018725012346');
     expect(b.mobile).to.equal('+919876543211');
     expect(b.received_at).to.equal('2025-10-01 04:45:00.000');
+    expect(b.complaint_text).to.equal('बैकस्लैश \\ और\tटैब, \\N और \\0');
   });
 
   it('reads tab-separated files and XLSX with Excel dates, keeping unknown columns as extra data', async () => {
@@ -200,6 +206,98 @@ describe('complaints import (database)', () => {
     expect(s.status).to.equal('refused');
     expect(s.message).to.deep.include({ key: 'import.error.badCsv' });
     expect(Number((await t.db('complaints').count({ n: '*' }).first())!.n)).to.equal(0);
+  });
+
+  it('gives a complaint its officer when officers’ names differ only in case (two officers, as written)', async () => {
+    const s = await run(
+      fileOf(
+        csvOf([
+          { reference_no: '4001', officer_name: 'Ram Kumar', officer_designation: 'SDM' },
+          { reference_no: '4002', officer_name: 'RAM KUMAR', officer_designation: 'SDM' },
+          { reference_no: '4003', officer_name: 'Ram Kumar', officer_designation: 'sdm' },
+        ]),
+      ),
+    );
+    expect(s).to.include({ inserted: 3, rejected: 0 });
+    const officers = await Promise.all(
+      ['4001', '4002', '4003'].map(async (ref) =>
+        t
+          .db('officers')
+          .where({ id: (await complaint(t.db, ref)).officer_id })
+          .first(),
+      ),
+    );
+    expect(officers.map((o) => o && [o.name, o.designation])).to.deep.equal([
+      ['Ram Kumar', 'SDM'],
+      ['RAM KUMAR', 'SDM'],
+      ['Ram Kumar', 'sdm'],
+    ]);
+    // Imported again (the officers now exist), the complaints keep them.
+    const again = await run(
+      fileOf(csvOf([{ reference_no: '4004', officer_name: 'RAM KUMAR', officer_designation: 'SDM' }])),
+    );
+    expect(again.inserted).to.equal(1);
+    expect((await complaint(t.db, '4004')).officer_id).to.equal((await complaint(t.db, '4002')).officer_id);
+  });
+
+  it('reads in a worker thread with the same outcome as in this one, chunk by chunk, and hashes the file in the same pass', async () => {
+    const file = tempPath(`synthetic-${++fileNo}.csv`);
+    await writeSyntheticExport(file, { rows: 500, seed: 11, badShare: 0.2 });
+    const sha256 = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    const inWorker = await run(file, { readInWorker: true, chunkRows: 37 });
+    const stored = async () => ({
+      complaints: await t
+        .db('complaints')
+        .orderBy('reference_no')
+        .select('reference_no', 'content_hash', 'officer_id', 'mobile'),
+      errors: await t
+        .db('import_errors')
+        .where({ batch_id: inWorker.batchId })
+        .orderBy(['row_number', 'reason_key'])
+        .select('row_number', 'column_name', 'reason_key', 'detail'),
+    });
+    const fromWorker = await stored();
+    expect(inWorker).to.include({ status: 'done', rowsRead: 500, sha256 });
+    expect(inWorker.inserted).to.be.greaterThan(350);
+    await t.db('import_errors').del();
+    await t.db('complaints').del();
+    const here = await run(file, { readInWorker: false });
+    expect({ ...here, batchId: 0 }).to.deep.equal({ ...inWorker, batchId: 0 });
+    const fromHere = await stored();
+    expect(fromHere.complaints).to.deep.equal(fromWorker.complaints);
+    expect(
+      await t.db('import_errors').where({ batch_id: here.batchId }).count({ n: '*' }).first(),
+    ).to.satisfy((r: { n: number | string }) => Number(r.n) === fromWorker.errors.length);
+    const again = await run(file, { readInWorker: true });
+    expect(again).to.include({ inserted: 0, updated: 0, unchanged: here.inserted + here.updated });
+  });
+
+  it('hashes a refused file whole too, in either thread', async () => {
+    const file = fileOf(csvLine(EN.filter((h) => h !== 'Mobile No')) + '\n1,2,3\n');
+    const sha256 = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    for (const readInWorker of [false, true]) {
+      const s = await run(file, { readInWorker });
+      expect(s).to.include({ status: 'refused', sha256 });
+      expect((await t.db('import_batches').where({ id: s.batchId }).first()).file_sha256).to.equal(sha256);
+    }
+  });
+
+  it('writes chunks of rows with long texts, new and changed, in statements the database accepts', async () => {
+    // Three texts of ~60 KB each: 100 such rows are ~18 MB, over MariaDB's default 16 MB packet.
+    const long = (seed: string) => (seed + ' शिकायत का विवरण ').repeat(3300).slice(0, 20_000).trim();
+    const rows = (report: string) =>
+      Array.from({ length: 100 }, (_, i) => ({
+        reference_no: String(8000 + i),
+        address: long(`पता ${i}`),
+        complaint_text: long(`विवरण ${i}`),
+        disposal_report: long(`${report} ${i}`),
+      }));
+    const first = await run(fileOf(csvOf(rows('आख्या'))), { chunkRows: 2000 });
+    expect(first).to.include({ status: 'done', inserted: 100, rejected: 0 });
+    expect((await complaint(t.db, '8099')).complaint_text).to.equal(long('विवरण 99'));
+    const second = await run(fileOf(csvOf(rows('नई आख्या'))), { chunkRows: 2000 });
+    expect(second).to.include({ status: 'done', updated: 100, redisposed: 100 });
+    expect((await complaint(t.db, '8042')).disposal_report).to.equal(long('नई आख्या 42'));
   });
 
   it('re-importing the same file changes nothing', async () => {
