@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../shared/dates.js';
 import { AuditLog } from '../audit/audit-log.js';
-import { applyOutcome } from '../calls/apply-outcome.js';
+import { applyOutcome, type OutcomeToApply } from '../calls/apply-outcome.js';
 import { dispositionOf } from '../calls/dispositions.js';
 
 export interface TelephonyDisposition {
@@ -42,14 +42,7 @@ export async function recordTelephonyDisposition(
   if (!disposition) throw new Error(`telephony: unknown disposition ${input.disposition}`);
   const task = (await trx('call_tasks')
     .where({ id: input.taskId })
-    .first('id', 'session_id', 'complaint_id', 'status', 'attempts', 'due_at')) as {
-    id: number;
-    session_id: number;
-    complaint_id: number;
-    status: string;
-    attempts: number;
-    due_at: string;
-  };
+    .first('id', 'session_id', 'complaint_id', 'status', 'attempts', 'due_at')) as OutcomeToApply['task'];
   const applied = await applyOutcome(
     trx,
     { clock, audit: new AuditLog(clock) },
