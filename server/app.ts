@@ -154,25 +154,33 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const features = buildFeatures(deps);
   const nav = features.flatMap((f) => f.nav ?? []);
 
+  // What every page's layout shows. Worked out when a view renders, not for every request: a JSON call needs none
+  // of it, and making the CSRF token here would have written a session for every anonymous request.
   app.use((req, res, next) => {
     const other = req.lang === 'hi' ? 'en' : 'hi';
-    const url = new URL(req.originalUrl, 'http://x');
-    url.searchParams.set('lang', other);
     res.locals.lang = req.lang;
     res.locals.otherLang = other;
-    res.locals.langSwitchHref = url.pathname + url.search;
     res.locals.user = req.user;
-    res.locals.roleLabel = req.user ? t(req.lang, `role.${req.user.role}`) : '';
-    res.locals.csrfToken = csrfToken(req);
-    res.locals.nav = req.user
-      ? nav
-          .filter((n) => isAllowed(n.allow, req.user!.role))
-          .map((n) => ({
-            href: n.href,
-            label: t(req.lang, n.labelKey),
-            active: req.path === n.href || req.path.startsWith(`${n.href}/`),
-          }))
-      : [];
+    const lazy = (name: string, value: () => unknown) =>
+      Object.defineProperty(res.locals, name, { get: value, enumerable: true, configurable: true });
+    lazy('langSwitchHref', () => {
+      const url = new URL(req.originalUrl, 'http://x');
+      url.searchParams.set('lang', other);
+      return url.pathname + url.search;
+    });
+    lazy('roleLabel', () => (req.user ? t(req.lang, `role.${req.user.role}`) : ''));
+    lazy('csrfToken', () => csrfToken(req));
+    lazy('nav', () =>
+      req.user
+        ? nav
+            .filter((n) => isAllowed(n.allow, req.user!.role))
+            .map((n) => ({
+              href: n.href,
+              label: t(req.lang, n.labelKey),
+              active: req.path === n.href || req.path.startsWith(`${n.href}/`),
+            }))
+        : [],
+    );
     next();
   });
 
