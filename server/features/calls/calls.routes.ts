@@ -11,6 +11,7 @@ import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/htt
 import { isLang, t, type Lang } from '../../shared/i18n.js';
 import type { CallQueue, TaskRow } from './call-queue.service.js';
 import { DISPOSITIONS, VERDICTS } from './dispositions.js';
+import { taskOutcomesFor } from './outcome-history.js';
 import type { OutcomesService } from './outcomes.service.js';
 import { SCRIPT_VARIABLES, type ScriptsService } from './scripts.service.js';
 
@@ -107,6 +108,7 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
     const lang: Lang = isLang(req.lang) ? req.lang : 'hi';
     const script = await s.scripts.scriptForCall(task.complaint_id, u, lang);
     const dial = dialControl(deps.config, { taskId, mobile: lease === 'held' ? task.mobile : null });
+    const outcomes = await taskOutcomesFor(deps.db, u, taskId);
     return {
       title: t(lang, 'calls.task.title', { reference: task.reference_no }),
       task,
@@ -134,6 +136,14 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
         label: t(lang, `calls.verdict.${v}`),
       })),
       isAttemptAgain: task.attempts > 0,
+      // Earlier outcomes of this task the user may open, to see their history or correct them.
+      outcomes: outcomes.map((o) => ({
+        ...o,
+        dispositionLabel: t(lang, `calls.disposition.${o.disposition}`),
+        verdictLabel: o.verdict ? t(lang, `calls.verdict.${o.verdict}`) : '—',
+        who: o.userName ?? t(lang, 'calls.outcomes.automated'),
+        isCorrection: o.correctsOutcomeId !== null,
+      })),
       idempotencyKey: randomUUID(),
       consoleData: {
         taskId: task.id,
@@ -318,19 +328,6 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
         res.json({ data: { state } });
       }),
     ),
-    route(
-      'post',
-      '/api/outcomes/:outcomeId/correction',
-      ['caller', 'session_officer', 'supervisor', 'admin'],
-      'json',
-      asyncHandler(async (req, res) => {
-        const outcomeId = Number(req.params.outcomeId);
-        if (!Number.isInteger(outcomeId) || outcomeId <= 0) throw notFound('calls.error.outcomeNotFound');
-        const r = await s.outcomes.correctOutcome(user(req), outcomeId, req.body ?? {});
-        res.status(r.repeated ? 200 : 201).json({ data: { outcomeId: r.outcome.id, repeated: r.repeated } });
-      }),
-    ),
-
     // Script editor (supervisors)
     route(
       'get',
