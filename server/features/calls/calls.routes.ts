@@ -6,6 +6,7 @@ import type { AppDeps } from '../../deps.js';
 import { canSeeDistrict, whereInScope } from '../auth/users.repository.js';
 import { dialControl } from '../telephony/dial-control.js';
 
+import { formatIst } from '../../shared/dates.js';
 import { AppError, forbidden, notFound } from '../../shared/errors.js';
 import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/http.js';
 import { isLang, t, type Lang } from '../../shared/i18n.js';
@@ -378,6 +379,8 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
             id: saved.id,
             version: saved.version,
             message: t(req.lang, 'calls.scripts.saved', { version: saved.version }),
+            // The editor's list of versions gets this line, as the page writes it.
+            versionLine: `v${saved.version} · ${formatIst(saved.created_at, req.lang)} · ${user(req).displayName}`,
           },
         });
       }),

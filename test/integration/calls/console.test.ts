@@ -203,6 +203,15 @@ describe('calls over HTTP', () => {
     });
     expect(bad.status).to.equal(400);
     expect(bad.json().error.message).to.include('{{complainantNaam}}');
+    const notJson = await client.post('/api/calls/scripts/preview?lang=en', {
+      language: 'hi',
+      complaintId: complaint.id,
+      body: 'नमस्ते {{complainantName}}',
+      questions: '[{"id": "solved", "text": "समाधान हुआ?",, }]',
+    });
+    expect(notJson.status).to.equal(400);
+    expect(notJson.json().error.key).to.equal('calls.script.questionsNotJson');
+    expect(notJson.json().error.message).to.include('not valid JSON');
     const saved = await client.post('/api/calls/scripts', {
       language: 'hi',
       complaintId: complaint.id,
