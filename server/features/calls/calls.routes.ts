@@ -6,12 +6,13 @@ import type { AppDeps } from '../../deps.js';
 import { canSeeDistrict, whereInScope } from '../auth/users.repository.js';
 import { dialControl } from '../telephony/dial-control.js';
 
-import { formatIst } from '../../shared/dates.js';
+import { formatIst, fromDbTime, istDay } from '../../shared/dates.js';
 import { AppError, forbidden, notFound } from '../../shared/errors.js';
 import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/http.js';
 import { isLang, t, type Lang } from '../../shared/i18n.js';
-import type { CallQueue, TaskRow } from './call-queue.service.js';
+import type { CallQueue, MyCalls, TaskRow } from './call-queue.service.js';
 import { DISPOSITIONS, VERDICTS } from './dispositions.js';
+import { nextDueCall } from './next-due.js';
 import { taskOutcomesFor } from './outcome-history.js';
 import type { OutcomesService } from './outcomes.service.js';
 import { SCRIPT_VARIABLES, type ScriptsService } from './scripts.service.js';
@@ -177,6 +178,24 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
     return m;
   }
 
+  /** Nothing to call now: say what comes next (a call-back, a retry), or that all is done, or that nothing is given. */
+  async function emptyState(req: Request, calls: MyCalls, total: number) {
+    const lang = req.lang;
+    const next = await nextDueCall(deps.db, user(req).id, deps.clock);
+    const sameDay = next && istDay(fromDbTime(next.dueAt)!) === istDay(deps.clock.now());
+    const at = next ? formatIst(next.dueAt, lang, sameDay ? 'time' : 'datetime') : '';
+    return {
+      title: t(lang, 'calls.mine.empty.title'),
+      detail: next
+        ? t(lang, next.isCallback ? 'calls.mine.empty.nextCallback' : 'calls.mine.empty.nextRetry', {
+            time: at,
+          })
+        : calls.assigned && calls.done >= calls.assigned
+          ? t(lang, 'calls.mine.empty.allDone', { total })
+          : t(lang, 'calls.mine.empty.nothingPlanned'),
+    };
+  }
+
   async function emitState(
     req: Request,
     taskId: number,
@@ -216,16 +235,20 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
         const lang = req.lang;
         const m = await mine(req);
         const reason = typeof req.query.none === 'string' ? req.query.none : null;
+        const canCall = (CALLERS as readonly string[]).includes(user(req).role);
+        const total = Math.max(m.assigned, m.done);
+        const empty = canCall && !m.waiting && !m.heldTaskId ? await emptyState(req, m, total) : null;
         res.render('calls/mine', {
           title: t(lang, 'calls.mine.title'),
           mine: m,
-          total: Math.max(m.assigned, m.done),
-          canCall: (CALLERS as readonly string[]).includes(user(req).role),
+          total,
+          canCall,
           canEditScripts: (EDITORS as readonly string[]).includes(user(req).role),
+          empty,
           noneMessage:
             reason === 'outsideHours'
               ? t(lang, 'calls.queue.outsideHours')
-              : reason
+              : reason && !empty
                 ? t(lang, 'calls.queue.empty')
                 : null,
           scripts: ['/static/js/console.js'],
@@ -295,7 +318,10 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
       VIEWERS,
       'json',
       asyncHandler(async (req, res) => {
-        res.json({ data: await mine(req) });
+        // `next`: the earliest call-back or retry not yet due, for a console with nothing to call now.
+        res.json({
+          data: { ...(await mine(req)), next: await nextDueCall(deps.db, user(req).id, deps.clock) },
+        });
       }),
     ),
     route(
