@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createClient, type RedisClientType } from 'redis';
 import type { BoardEvent } from '../../../server/features/board/board.events.js';
 import type { RunningServer } from '../../../server/http-server.js';
-import { nowDb } from '../../../server/shared/dates.js';
+import { fixedClock } from '../../../server/shared/dates.js';
 import { startTestServer, testDeps, TestClient } from '../../helpers/app.js';
 import { aUser } from '../../helpers/builders.js';
 import { aBoardSession, aBoardTask } from '../../helpers/builders-board.js';
@@ -54,8 +54,13 @@ describe('Redis keys and channels under a per-deployment prefix (REDIS_PREFIX)',
   });
 
   const serve = async (prefix: string) => {
+    // Inside calling hours, on a clock of the test's own (a stored calling-hours setting would outlive the test in
+    // the queue's settings cache).
     const server = await startTestServer(
-      testDeps(t.db, { config: { redisUrl: REDIS_URL, redisPrefix: prefix } }),
+      testDeps(t.db, {
+        clock: fixedClock('2026-11-23T11:00:00+05:30'),
+        config: { redisUrl: REDIS_URL, redisPrefix: prefix },
+      }),
     );
     servers.push(server);
     return server;
@@ -96,11 +101,6 @@ describe('Redis keys and channels under a per-deployment prefix (REDIS_PREFIX)',
   }
 
   it('keeps two deployments on one Redis apart: events, sequence numbers and keys', async () => {
-    await t.db('settings').insert({
-      key: 'calls.queue',
-      value: JSON.stringify({ callingHours: { start: '00:00', end: '24:00' } }),
-      updated_at: nowDb(),
-    });
     const supervisor = await aUser(t.db, { role: 'supervisor' });
     const caller = await aUser(t.db, { role: 'caller' });
     const session = await aBoardSession(t.db, { callers: [caller.id] });
