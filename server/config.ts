@@ -22,6 +22,13 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(16).optional(),
   TRUST_PROXY: z.string().default('false'),
   REDIS_URL: z.string().optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+      'letters, digits, ".", "_" or "-" (at most 64), starting with a letter or digit',
+    )
+    .default('igrs-desk'),
   LOGIN_ATTEMPTS: z.coerce.number().int().min(1).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: z.string().url().optional(),
@@ -48,6 +55,11 @@ export interface Config {
   sessionSecret: string | undefined;
   trustProxy: string;
   redisUrl: string | undefined;
+  /**
+   * Starts every Redis key and pub/sub channel this deployment uses, so deployments sharing one Redis never see
+   * each other's boards.
+   */
+  redisPrefix: string;
   /** Failed-or-not sign-in attempts allowed per address and user name in 15 minutes. */
   loginAttempts: number;
   logLevel: string;
@@ -125,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET,
     trustProxy: e.TRUST_PROXY,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     loginAttempts: e.LOGIN_ATTEMPTS,
     logLevel: e.LOG_LEVEL,
     auditSealMs: e.AUDIT_SEAL_MS ?? (e.NODE_ENV === 'test' ? 0 : 1000),

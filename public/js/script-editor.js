@@ -3,7 +3,12 @@ const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('co
 const form = document.getElementById('script-form');
 const preview = document.querySelector('[data-preview]');
 const previewQuestions = document.querySelector('[data-preview-questions]');
+const staleNote = document.querySelector('[data-stale-note]');
+const previewError = document.querySelector('[data-preview-error]');
 const messageEl = form?.querySelector('[data-message]');
+const saveButton = form?.querySelector('button[type="submit"]');
+const versionLabel = document.querySelector('[data-version-label]');
+const versions = document.querySelector('[data-versions]');
 
 function payload() {
   let questions;
@@ -38,11 +43,24 @@ function show(text, kind) {
   messageEl.className = `message ${kind}`;
 }
 
+/** The preview no longer matches the text: say why beside it, and keep it dimmed as the last one that worked. */
+function markStale(problem) {
+  if (!preview) return;
+  if (problem) preview.dataset.stale = 'true';
+  else delete preview.dataset.stale;
+  if (previewError) previewError.textContent = problem ?? '';
+  if (staleNote) staleNote.hidden = !problem;
+}
+
+// Answers can come back out of order when typing is fast: only the latest request's answer is shown.
+let asked = 0;
 let timer = null;
 async function refresh() {
   if (!preview || !form.dataset.complaintId) return;
+  const mine = ++asked;
   try {
     const data = await post('/api/calls/scripts/preview');
+    if (mine !== asked) return;
     preview.textContent = data.text;
     previewQuestions.replaceChildren(
       ...data.questions.map((q) => {
@@ -51,8 +69,11 @@ async function refresh() {
         return li;
       }),
     );
+    markStale(null);
     show('', '');
   } catch (err) {
+    if (mine !== asked) return;
+    markStale(err.message);
     show(err.message, 'error');
   }
 }
@@ -64,11 +85,21 @@ if (form) {
   });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (saveButton.disabled) return; // one version per press, however often it is clicked
+    saveButton.disabled = true;
     try {
       const data = await post('/api/calls/scripts');
       show(data.message, 'ok');
+      if (versionLabel) versionLabel.textContent = `v${data.version}`;
+      if (versions) {
+        const li = document.createElement('li');
+        li.textContent = data.versionLine;
+        versions.prepend(li);
+      }
     } catch (err) {
       show(err.message, 'error');
+    } finally {
+      saveButton.disabled = false;
     }
   });
   refresh();

@@ -80,6 +80,12 @@ describeWithChromium('the caller’s console in a browser (Debian Chromium)', fu
     await page.waitForSelector('[data-message].ok');
     await Promise.all([page.waitForURL('**/calls?none=*'), page.keyboard.press('n')]);
     expect(await page.textContent('.calls-mine')).to.include('2 में से 1 पूर्ण');
+    // Nothing to call now: the page says when the unanswered call comes back, once, in Hindi and in English.
+    expect(await page.textContent('[data-empty]')).to.include('अभी आपके लिए कोई कॉल प्रतीक्षा में नहीं है');
+    expect(await page.textContent('[data-empty-next]')).to.match(/^अगला प्रयास .+ पर/);
+    expect(await page.locator('.alert[role="status"]').count()).to.equal(0);
+    await Promise.all([page.waitForURL('**lang=en*'), page.click('a.lang-switch')]);
+    expect(await page.textContent('[data-empty-next]')).to.match(/^Next attempt at /);
     expect(errors).to.deep.equal([]);
 
     const outcomes = await t.db('outcomes').orderBy('id');

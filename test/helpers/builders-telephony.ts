@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { toDbTime } from '../../server/shared/dates.js';
-import { aComplaint, districtId } from './builders.js';
+import { aComplaint, districtId, TASK_DUE_LONG_AGO } from './builders.js';
 
 export interface CallTaskSpec {
   /** The caller holding the task under a live lease, with the attempt the claim opened, as claimNextTask leaves it. */
@@ -61,4 +61,46 @@ export async function aCallTask(
     referenceNo: complaint.referenceNo,
     mobile,
   };
+}
+
+/**
+ * A planned pool session with one queued task per mobile, all due: what an IVR run calls. The session keeps the frame
+ * and design a planned one does, so its page can show it.
+ */
+export async function anIvrSession(
+  db: Knex,
+  spec: { mobiles: string[]; title?: string; district?: string },
+): Promise<{ sessionId: number; taskIds: number[] }> {
+  const at = toDbTime(DateTime.utc());
+  const district = await districtId(db, spec.district ?? 'kanpur-nagar');
+  const [sessionId] = await db('feedback_sessions').insert({
+    title: spec.title ?? 'आईवीआर सत्र',
+    district_id: district,
+    session_date: '2026-11-23',
+    mode: 'pool',
+    status: 'active',
+    frame_filter: JSON.stringify({
+      districtId: district,
+      disposedFrom: '2026-11-01',
+      disposedTo: '2026-11-20',
+    }),
+    design: JSON.stringify({ kind: 'simple' }),
+    created_at: at,
+    updated_at: at,
+  });
+  const taskIds: number[] = [];
+  for (const mobile of spec.mobiles) {
+    const complaint = await aComplaint(db, { mobile, district: spec.district });
+    const [taskId] = await db('call_tasks').insert({
+      session_id: sessionId,
+      complaint_id: complaint.id,
+      assigned_user_id: null,
+      status: 'queued',
+      due_at: TASK_DUE_LONG_AGO,
+      created_at: at,
+      updated_at: at,
+    });
+    taskIds.push(Number(taskId));
+  }
+  return { sessionId: Number(sessionId), taskIds };
 }

@@ -20,7 +20,7 @@ import {
   roomsFor,
 } from './board.events.js';
 import { readSnapshot } from './board.snapshot.js';
-import { memoryBoardStore, redisBoardStore, type BoardStore } from './board.store.js';
+import { boardRedisKeys, memoryBoardStore, redisBoardStore, type BoardStore } from './board.store.js';
 import { authoriseRoom, BoardRefusal } from './board.access.js';
 
 interface SocketData {
@@ -96,8 +96,8 @@ export function attachBoardSockets(deps: AppDeps, io: SocketServer): BoardSocket
     ready = Promise.all([pub.connect(), sub.connect()]);
     // Without Redis the board cannot number events across processes: say so once, and let joins answer an error.
     ready.catch((err: unknown) => deps.logger.error({ err }, 'board cannot reach Redis at REDIS_URL'));
-    io.adapter(createAdapter(pub, sub));
-    store = redisBoardStore(pub);
+    io.adapter(createAdapter(pub, sub, { key: boardRedisKeys(deps.config.redisPrefix).adapter }));
+    store = redisBoardStore(pub, deps.config.redisPrefix);
   }
 
   const nsp = io.of('/board') as BoardNamespace;

@@ -32,23 +32,34 @@ export function memoryBoardStore(): BoardStore {
   };
 }
 
-const SEQ_PREFIX = 'board:seq:';
-const STATES_KEY = 'board:caller-states';
+/** The board's Redis keys, under the deployment's prefix (REDIS_PREFIX). */
+export function boardRedisKeys(prefix: string) {
+  return {
+    seq: (room: BoardRoom) => `${prefix}:board:seq:${room}`,
+    callerStates: `${prefix}:board:caller-states`,
+    /** The socket.io redis-adapter's channels start with this (`<key>#/board#…`). */
+    adapter: `${prefix}:socket.io`,
+  };
+}
 
-/** Several processes share one sequence per room through INCRBY, so numbers never repeat across them. */
-export function redisBoardStore(redis: RedisClientType): BoardStore {
+/**
+ * Several processes share one sequence per room through INCRBY, so numbers never repeat across them; processes of
+ * another deployment (another prefix) on the same Redis keep sequences of their own.
+ */
+export function redisBoardStore(redis: RedisClientType, prefix: string): BoardStore {
+  const keys = boardRedisKeys(prefix);
   return {
     async takeSeqs(room, count) {
-      return Number(await redis.incrBy(SEQ_PREFIX + room, count)) - count + 1;
+      return Number(await redis.incrBy(keys.seq(room), count)) - count + 1;
     },
     async currentSeq(room) {
-      return Number((await redis.get(SEQ_PREFIX + room)) ?? 0);
+      return Number((await redis.get(keys.seq(room))) ?? 0);
     },
     async setCallerState(sessionId, userId, state) {
-      await redis.hSet(STATES_KEY, `${sessionId}:${userId}`, state);
+      await redis.hSet(keys.callerStates, `${sessionId}:${userId}`, state);
     },
     async callerStates() {
-      const all = await redis.hGetAll(STATES_KEY);
+      const all = await redis.hGetAll(keys.callerStates);
       return new Map(Object.entries(all) as Array<[string, CallerState]>);
     },
   };

@@ -6,11 +6,14 @@ import type { AppDeps } from '../../deps.js';
 import { canSeeDistrict, whereInScope } from '../auth/users.repository.js';
 import { dialControl } from '../telephony/dial-control.js';
 
+import { formatIst, fromDbTime, istDay } from '../../shared/dates.js';
 import { AppError, forbidden, notFound } from '../../shared/errors.js';
 import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/http.js';
 import { isLang, t, type Lang } from '../../shared/i18n.js';
-import type { CallQueue, TaskRow } from './call-queue.service.js';
+import type { CallQueue, MyCalls, TaskRow } from './call-queue.service.js';
 import { DISPOSITIONS, VERDICTS } from './dispositions.js';
+import { nextDueCall } from './next-due.js';
+import { taskOutcomesFor } from './outcome-history.js';
 import type { OutcomesService } from './outcomes.service.js';
 import { SCRIPT_VARIABLES, type ScriptsService } from './scripts.service.js';
 
@@ -107,6 +110,7 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
     const lang: Lang = isLang(req.lang) ? req.lang : 'hi';
     const script = await s.scripts.scriptForCall(task.complaint_id, u, lang);
     const dial = dialControl(deps.config, { taskId, mobile: lease === 'held' ? task.mobile : null });
+    const outcomes = await taskOutcomesFor(deps.db, u, taskId);
     return {
       title: t(lang, 'calls.task.title', { reference: task.reference_no }),
       task,
@@ -134,6 +138,14 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
         label: t(lang, `calls.verdict.${v}`),
       })),
       isAttemptAgain: task.attempts > 0,
+      // Earlier outcomes of this task the user may open, to see their history or correct them.
+      outcomes: outcomes.map((o) => ({
+        ...o,
+        dispositionLabel: t(lang, `calls.disposition.${o.disposition}`),
+        verdictLabel: o.verdict ? t(lang, `calls.verdict.${o.verdict}`) : '—',
+        who: o.userName ?? t(lang, 'calls.outcomes.automated'),
+        isCorrection: o.correctsOutcomeId !== null,
+      })),
       idempotencyKey: randomUUID(),
       consoleData: {
         taskId: task.id,
@@ -164,6 +176,24 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
   async function mine(req: Request) {
     const m = await s.queue.myCalls(user(req).id);
     return m;
+  }
+
+  /** Nothing to call now: say what comes next (a call-back, a retry), or that all is done, or that nothing is given. */
+  async function emptyState(req: Request, calls: MyCalls, total: number) {
+    const lang = req.lang;
+    const next = await nextDueCall(deps.db, user(req).id, deps.clock);
+    const sameDay = next && istDay(fromDbTime(next.dueAt)!) === istDay(deps.clock.now());
+    const at = next ? formatIst(next.dueAt, lang, sameDay ? 'time' : 'datetime') : '';
+    return {
+      title: t(lang, 'calls.mine.empty.title'),
+      detail: next
+        ? t(lang, next.isCallback ? 'calls.mine.empty.nextCallback' : 'calls.mine.empty.nextRetry', {
+            time: at,
+          })
+        : calls.assigned && calls.done >= calls.assigned
+          ? t(lang, 'calls.mine.empty.allDone', { total })
+          : t(lang, 'calls.mine.empty.nothingPlanned'),
+    };
   }
 
   async function emitState(
@@ -205,16 +235,20 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
         const lang = req.lang;
         const m = await mine(req);
         const reason = typeof req.query.none === 'string' ? req.query.none : null;
+        const canCall = (CALLERS as readonly string[]).includes(user(req).role);
+        const total = Math.max(m.assigned, m.done);
+        const empty = canCall && !m.waiting && !m.heldTaskId ? await emptyState(req, m, total) : null;
         res.render('calls/mine', {
           title: t(lang, 'calls.mine.title'),
           mine: m,
-          total: Math.max(m.assigned, m.done),
-          canCall: (CALLERS as readonly string[]).includes(user(req).role),
+          total,
+          canCall,
           canEditScripts: (EDITORS as readonly string[]).includes(user(req).role),
+          empty,
           noneMessage:
             reason === 'outsideHours'
               ? t(lang, 'calls.queue.outsideHours')
-              : reason
+              : reason && !empty
                 ? t(lang, 'calls.queue.empty')
                 : null,
           scripts: ['/static/js/console.js'],
@@ -284,7 +318,10 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
       VIEWERS,
       'json',
       asyncHandler(async (req, res) => {
-        res.json({ data: await mine(req) });
+        // `next`: the earliest call-back or retry not yet due, for a console with nothing to call now.
+        res.json({
+          data: { ...(await mine(req)), next: await nextDueCall(deps.db, user(req).id, deps.clock) },
+        });
       }),
     ),
     route(
@@ -318,19 +355,6 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
         res.json({ data: { state } });
       }),
     ),
-    route(
-      'post',
-      '/api/outcomes/:outcomeId/correction',
-      ['caller', 'session_officer', 'supervisor', 'admin'],
-      'json',
-      asyncHandler(async (req, res) => {
-        const outcomeId = Number(req.params.outcomeId);
-        if (!Number.isInteger(outcomeId) || outcomeId <= 0) throw notFound('calls.error.outcomeNotFound');
-        const r = await s.outcomes.correctOutcome(user(req), outcomeId, req.body ?? {});
-        res.status(r.repeated ? 200 : 201).json({ data: { outcomeId: r.outcome.id, repeated: r.repeated } });
-      }),
-    ),
-
     // Script editor (supervisors)
     route(
       'get',
@@ -381,6 +405,8 @@ export function callsRoutes(deps: AppDeps, s: CallsServices): RouteDef[] {
             id: saved.id,
             version: saved.version,
             message: t(req.lang, 'calls.scripts.saved', { version: saved.version }),
+            // The editor's list of versions gets this line, as the page writes it.
+            versionLine: `v${saved.version} · ${formatIst(saved.created_at, req.lang)} · ${user(req).displayName}`,
           },
         });
       }),

@@ -253,6 +253,13 @@ export class OutcomesService {
       const mayCorrect = old.user_id === user.id || ['supervisor', 'admin'].includes(user.role);
       if (!mayCorrect) throw forbidden('calls.error.notYourOutcome');
       if (!old.is_current) throw conflict('calls.error.outcomeSuperseded');
+      // A correction keeps the call's disposition, so the verdict follows that disposition's rule; '' means none.
+      const verdict = input.verdict === undefined ? old.verdict : input.verdict || null;
+      const rule = dispositionOf(old.disposition)?.verdict;
+      if (rule === 'none' && verdict) {
+        throw badRequest('calls.error.verdictNotTaken', { disposition: old.disposition });
+      }
+      if (rule === 'required' && !verdict) throw badRequest('calls.error.correctionVerdictRequired');
       const row = {
         task_id: old.task_id,
         attempt_id: old.attempt_id,
@@ -261,7 +268,7 @@ export class OutcomesService {
         user_id: user.id,
         disposition: old.disposition,
         aapor_code: old.aapor_code,
-        verdict: input.verdict === undefined ? old.verdict : input.verdict,
+        verdict,
         answers: input.answers ? JSON.stringify(input.answers) : old.answers,
         remarks: input.remarks === undefined ? old.remarks : input.remarks,
         idempotency_key: input.idempotencyKey,

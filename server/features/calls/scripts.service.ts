@@ -120,24 +120,149 @@ export class ScriptError extends Error {
 const sandbox = Handlebars.create();
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
+/** The blocks a script may use: each takes one variable (with an optional {{else}}). */
+const SCRIPT_BLOCKS = ['if', 'unless'];
+const isVariable = (name: string): name is keyof ScriptContext =>
+  (SCRIPT_VARIABLES as readonly string[]).includes(name);
+
+/** The template's own text of a node, short enough to quote in a message. */
+function sourceOf(body: string, loc: hbs.AST.SourceLocation | undefined): string {
+  if (!loc) return '';
+  const lines = body.split('\n');
+  const from = lines.slice(0, loc.start.line - 1).join('\n').length + (loc.start.line > 1 ? 1 : 0);
+  const to = lines.slice(0, loc.end.line - 1).join('\n').length + (loc.end.line > 1 ? 1 : 0);
+  const text = body.slice(from + loc.start.column, to + loc.end.column);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 /**
- * Renders a script body as plain text (the page escapes it once); strict mode makes an unknown variable an
- * error instead of silent blank text.
+ * What a parse error means, said plainly: which block is left open or closed twice, or which tag is broken. The
+ * parser's own words ("Expecting 'OPEN_ENDBLOCK', got 'EOF'") only go into the fallback.
+ */
+function parseProblem(body: string, message: string): ScriptError {
+  const mismatch = /^(\S+) doesn't match (\S+) - (\d+):\d+/.exec(message);
+  if (mismatch) {
+    return new ScriptError('calls.script.blockMismatch', {
+      open: mismatch[1]!,
+      close: mismatch[2]!,
+      line: Number(mismatch[3]),
+    });
+  }
+  const line = Number(/line (\d+)/.exec(message)?.[1] ?? 1);
+  const got = /got '(\w+)'\s*$/.exec(message)?.[1];
+  // Walk the block tags to find the one left open, or a close (or else) with nothing open.
+  const open: Array<{ name: string; line: number }> = [];
+  const tags = /\{\{~?\s*(#|\/|else\b)\s*([^\s}~]*)/g;
+  for (let m = tags.exec(body); m; m = tags.exec(body)) {
+    const at = body.slice(0, m.index).split('\n').length;
+    if (m[1] === '#') open.push({ name: m[2]!, line: at });
+    else if (m[1] === '/') {
+      if (!open.length) return new ScriptError('calls.script.strayClose', { block: m[2]!, line: at });
+      open.pop();
+    } else if (!open.length) return new ScriptError('calls.script.strayElse', { line: at });
+  }
+  if (got === 'EOF' && open.length) {
+    const last = open.at(-1)!;
+    return new ScriptError('calls.script.unclosedBlock', { block: last.name, line: last.line });
+  }
+  if (got === 'INVALID' || got === 'CLOSE' || got === 'EOF')
+    return new ScriptError('calls.script.brokenTag', { line });
+  return new ScriptError('calls.script.syntax', { line, detail: message.split('\n').at(-1)!.slice(0, 200) });
+}
+
+/**
+ * Checks a template before it is ever rendered: every tag is a known variable, or an {{#if}} / {{#unless}} on one.
+ * Checked on the template itself, not on one complaint, so a variable in a branch the preview's complaint does not
+ * take is found too, and a template that passes renders for every complaint.
+ */
+export function checkTemplate(body: string): void {
+  let program: hbs.AST.Program;
+  try {
+    program = sandbox.parse(body);
+  } catch (err) {
+    throw parseProblem(body, (err as Error).message ?? String(err));
+  }
+  const line = (node: hbs.AST.Node) => node.loc?.start.line ?? 1;
+  const variable = (node: hbs.AST.Node, within: hbs.AST.Node) => {
+    const path = node as hbs.AST.PathExpression;
+    if (node.type !== 'PathExpression') {
+      throw new ScriptError('calls.script.notAVariable', {
+        text: sourceOf(body, node.loc) || sourceOf(body, within.loc),
+        line: line(within),
+      });
+    }
+    if (path.depth === 0 && !path.data && path.parts.length === 1 && isVariable(path.parts[0]!)) return;
+    throw new ScriptError('calls.script.unknownVariable', {
+      name: path.original,
+      line: line(node),
+      allowed: SCRIPT_VARIABLES.join(', '),
+    });
+  };
+  const walk = (p: hbs.AST.Program | undefined) => {
+    for (const statement of p?.body ?? []) {
+      if (statement.type === 'ContentStatement' || statement.type === 'CommentStatement') continue;
+      if (statement.type === 'MustacheStatement') {
+        const m = statement as hbs.AST.MustacheStatement;
+        if (m.params.length || m.hash?.pairs.length) {
+          throw new ScriptError('calls.script.notAVariable', { text: sourceOf(body, m.loc), line: line(m) });
+        }
+        variable(m.path, m);
+        continue;
+      }
+      if (statement.type === 'BlockStatement') {
+        const b = statement as hbs.AST.BlockStatement;
+        const name = b.path.type === 'PathExpression' ? (b.path as hbs.AST.PathExpression).original : '';
+        if (!SCRIPT_BLOCKS.includes(name)) {
+          throw new ScriptError('calls.script.unknownBlock', {
+            block: name || sourceOf(body, b.path.loc),
+            line: line(b),
+          });
+        }
+        if (b.params.length !== 1 || b.hash?.pairs.length) {
+          throw new ScriptError('calls.script.blockNeedsVariable', { block: name, line: line(b) });
+        }
+        variable(b.params[0]!, b);
+        walk(b.program);
+        walk(b.inverse);
+        continue;
+      }
+      // Partials, decorators and raw blocks: nothing a script needs.
+      throw new ScriptError('calls.script.notAVariable', {
+        text: sourceOf(body, statement.loc),
+        line: line(statement),
+      });
+    }
+  };
+  walk(program);
+}
+
+/**
+ * Renders a script body as plain text (the page escapes it once). The template is checked first (checkTemplate),
+ * and strict mode stays on underneath, so an unknown variable is an error instead of silent blank text.
  */
 export function renderScript(body: string, context: ScriptContext): string {
   let template = compiled.get(body);
-  try {
-    if (!template) {
+  if (!template) {
+    checkTemplate(body);
+    try {
       template = sandbox.compile(body, {
         strict: true,
         knownHelpersOnly: true,
         preventIndent: true,
         noEscape: true,
       });
-      if (compiled.size > 200) compiled.clear();
-      compiled.set(body, template);
+    } catch (err) {
+      throw parseProblem(body, (err as Error).message ?? String(err));
     }
-    return template(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+  }
+  try {
+    const text = template(context, {
+      allowProtoPropertiesByDefault: false,
+      allowProtoMethodsByDefault: false,
+    });
+    if (compiled.size > 200) compiled.clear();
+    compiled.set(body, template);
+    return text;
   } catch (err) {
     compiled.delete(body);
     const message = (err as Error).message ?? String(err);
@@ -145,6 +270,7 @@ export function renderScript(body: string, context: ScriptContext): string {
     if (unknown) {
       throw new ScriptError('calls.script.unknownVariable', {
         name: unknown[1]!,
+        line: /- (\d+):\d+/.exec(message)?.[1] ?? '?',
         allowed: SCRIPT_VARIABLES.join(', '),
       });
     }
@@ -348,11 +474,20 @@ export class ScriptsService {
   private check(body: string, questions: unknown): ScriptQuestion[] {
     if (body.length > 20_000) throw badRequest('calls.script.tooLong');
     try {
-      return checkQuestions(questions);
+      return checkQuestions(typeof questions === 'string' ? parseQuestionsJson(questions) : questions);
     } catch (err) {
       if (err instanceof ScriptError) throw badRequest(err.key, err.params);
       throw err;
     }
+  }
+}
+
+/** The editor sends the questions' text as typed when it is not JSON; say so instead of "expected array". */
+function parseQuestionsJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ScriptError('calls.script.questionsNotJson', { detail: (err as Error).message.slice(0, 160) });
   }
 }
 

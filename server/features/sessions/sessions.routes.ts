@@ -27,6 +27,8 @@ import {
 import { frameInput, newSessionInput, scheduleInput, type SessionsService } from './sessions.service.js';
 import type { FrameFilter } from './frame.repository.js';
 import { whereInScope } from '../auth/users.repository.js';
+import { telephonyMode } from '../telephony/dial-control.js';
+import { countIvrCandidates } from '../telephony/telephony.service.js';
 
 const PLANNERS: Role[] = ['admin', 'supervisor'];
 const READERS: Role[] = ['admin', 'supervisor', 'session_officer', 'viewer'];
@@ -185,6 +187,11 @@ export function sessionsRoutes(deps: AppDeps, service: SessionsService): RouteDe
         expected: Number(d.sampleSize.toFixed(1)),
       })),
       current: view.draws.find((d) => d.isCurrent) ?? null,
+      // Twilio mode only: how many pool calls the IVR could make now, beside the button that starts them.
+      ivr:
+        telephonyMode(deps.config) === 'twilio'
+          ? { waiting: await countIvrCandidates(db, id, deps.clock) }
+          : null,
     });
   };
 

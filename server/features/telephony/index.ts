@@ -1,7 +1,16 @@
 // The telephony feature: Twilio's signed webhooks, the console's Call button, IVR runs and recording playback.
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { asyncHandler, parseInput, route, type Feature, type Role } from '../../shared/http.js';
+import type { AppError } from '../../shared/errors.js';
+import {
+  asyncHandler,
+  parseInput,
+  route,
+  withFormErrors,
+  type Feature,
+  type Role,
+} from '../../shared/http.js';
 import { t, type Lang } from '../../shared/i18n.js';
 import { getSetting } from '../../shared/settings.js';
 import { nowDb } from '../../shared/dates.js';
@@ -78,6 +87,42 @@ export function createTelephonyFeature(deps: AppDeps): Feature {
     errorMessage: attempt.error ? t(lang, attempt.error.key, attempt.error.params) : null,
   });
 
+  /** The IVR page: what a run would call now and the form that starts it, or a run's result, or why it cannot run. */
+  async function renderIvrPage(
+    req: Request,
+    res: Response,
+    sessionId: number,
+    after: { run?: { started: number; refused: number }; error?: AppError; limit?: unknown } = {},
+  ) {
+    const lang = req.lang;
+    const plan = await service.ivrRunPlan(req.user!, sessionId);
+    const unavailable =
+      service.mode !== 'twilio'
+        ? t(lang, 'telephony.ivr.page.manualMode')
+        : plan.callingNow
+          ? null
+          : t(lang, 'telephony.error.outsideCallingHours');
+    const { error } = after;
+    const field = String(error?.params.field ?? '');
+    res.status(error ? error.status : 200).render('telephony/ivr', {
+      title: t(lang, 'telephony.ivr.page.title'),
+      session: plan.session,
+      waiting: plan.waiting,
+      result: after.run ? t(lang, 'telephony.ivr.startedSummary', after.run) : null,
+      error: !error
+        ? null
+        : error.key === 'error.invalidInput' && field === 'limit'
+          ? t(lang, 'telephony.ivr.page.limitInvalid')
+          : error.key === 'telephony.error.manualMode'
+            ? t(lang, 'telephony.ivr.page.manualMode')
+            : t(lang, error.key, error.params),
+      unavailable: error ? null : unavailable,
+      showForm: !unavailable && plan.waiting > 0,
+      limit:
+        after.limit !== undefined ? String(after.limit as string) : String(Math.min(plan.waiting || 1, 50)),
+    });
+  }
+
   let sweep: NodeJS.Timeout | undefined;
   if (service.mode === 'twilio' && config.env !== 'test') {
     sweep = setInterval(() => {
@@ -128,6 +173,36 @@ export function createTelephonyFeature(deps: AppDeps): Feature {
             limit,
           );
           res.json({ data: { ...run, message: t(req.lang, 'telephony.ivr.startedSummary', run) } });
+        }),
+      ),
+      // The session page's button: a page that says what a run would do and asks to confirm, then the result.
+      route(
+        'get',
+        '/sessions/:id/ivr',
+        supervisors,
+        'page',
+        asyncHandler(async (req, res) => {
+          await renderIvrPage(req, res, parseInput(idParam, req.params.id));
+        }),
+      ),
+      route(
+        'post',
+        '/sessions/:id/ivr',
+        supervisors,
+        'page',
+        asyncHandler(async (req, res) => {
+          const sessionId = parseInput(idParam, req.params.id);
+          // A session outside the user's districts is refused before anything is read from the form.
+          await service.ivrRunPlan(req.user!, sessionId);
+          const body = (req.body ?? {}) as Record<string, unknown>;
+          await withFormErrors(
+            async () => {
+              const { limit } = parseInput(ivrRun, body);
+              const run = await service.startIvrCalls(req.user!, sessionId, limit);
+              await renderIvrPage(req, res, sessionId, { run });
+            },
+            (error) => renderIvrPage(req, res, sessionId, { error, limit: body.limit }),
+          );
         }),
       ),
       route(

@@ -101,6 +101,22 @@ const complainantRefusals = new Set([
 /** The state of an attempt Twilio refused to place. */
 const notPlaced = 'not_placed';
 
+/** The tasks an IVR run calls: a session's queued pool tasks that are due, and not call-backs (those want a person). */
+function ivrCandidates(q: Knex.QueryBuilder, sessionId: number, nowText: string): Knex.QueryBuilder {
+  return q
+    .where({ session_id: sessionId, status: 'queued', is_callback: false })
+    .whereNull('assigned_user_id')
+    .where('due_at', '<=', nowText);
+}
+
+/** How many tasks an IVR run of the session would call now (the session page shows it beside the button). */
+export async function countIvrCandidates(db: Knex, sessionId: number, clock: Clock): Promise<number> {
+  const row = (await ivrCandidates(db('call_tasks'), sessionId, toDbTime(clock.now()))
+    .count({ n: '*' })
+    .first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 export class TelephonyService implements TelephonyWebhookHandlers {
   constructor(private readonly deps: TelephonyServiceDeps) {}
 
@@ -384,6 +400,27 @@ export class TelephonyService implements TelephonyWebhookHandlers {
     return { started, refused };
   }
 
+  /**
+   * What an IVR run of this session would do now, for the page that asks a supervisor to confirm it: how many tasks
+   * it would call, and whether calls may be made at this hour. A session outside the user's districts is not found.
+   */
+  async ivrRunPlan(
+    user: SignedInUser,
+    sessionId: number,
+  ): Promise<{ session: { id: number; title: string }; waiting: number; callingNow: boolean }> {
+    const { db, clock } = this.deps;
+    const session = (await db('feedback_sessions')
+      .where({ id: sessionId })
+      .first('id', 'title', 'district_id')) as { id: number; title: string; district_id: number } | undefined;
+    if (!session || !canSeeDistrict(user, session.district_id))
+      throw notFound('telephony.error.sessionNotFound');
+    return {
+      session: { id: session.id, title: session.title },
+      waiting: await countIvrCandidates(db, sessionId, clock),
+      callingNow: await this.callingNow(session.district_id),
+    };
+  }
+
   /** The queue's calling hours and the district's holidays bind the IVR as they bind callers. */
   private async callingNow(districtId: number): Promise<boolean> {
     const { db, clock } = this.deps;
@@ -414,10 +451,7 @@ export class TelephonyService implements TelephonyWebhookHandlers {
       const now = clock.now();
       const candidate = (await lockForUpdate(
         trx,
-        trx('call_tasks')
-          .where({ session_id: sessionId, status: 'queued', is_callback: false })
-          .whereNull('assigned_user_id')
-          .where('due_at', '<=', toDbTime(now))
+        ivrCandidates(trx('call_tasks'), sessionId, toDbTime(now))
           .orderBy([{ column: 'priority', order: 'desc' }, 'due_at', 'id'])
           .first('id'),
       )) as { id: number } | undefined;

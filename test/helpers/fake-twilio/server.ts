@@ -1,7 +1,7 @@
 // A local stand-in for Twilio: its REST API for the real SDK, and its side of a call (signed webhooks, TwiML, keypad).
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { findElements, readTwiml } from './twiml-reader.js';
 
@@ -744,4 +744,16 @@ function stripPrefix(path: string, prefix = ''): string {
 
 function isLocal(url: URL): boolean {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/** A port free on the loopback now: the app's public address (which Twilio signs against) must be known before it listens. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

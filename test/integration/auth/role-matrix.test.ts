@@ -25,6 +25,22 @@ const NOT_ROLE_REFUSALS: Record<string, { key: string; why: string }> = {
     key: 'calls.error.notYourTask',
     why: "a task opens only for the caller holding it; the test world's task is held by the caller",
   },
+  // An outcome opens, and takes a correction, for supervisors and for the caller who recorded or corrected it; the
+  // test world's outcome was recorded by the caller, so the session officer is told it is another caller's.
+  ...Object.fromEntries(
+    [
+      'get /calls/outcomes/:outcomeId',
+      'post /calls/outcomes/:outcomeId/correction',
+      'get /api/outcomes/:outcomeId',
+      'post /api/outcomes/:outcomeId/correction',
+    ].map((key) => [
+      key,
+      {
+        key: 'calls.error.outcomeNotYours',
+        why: "an outcome opens for its own caller; the world's is the caller's",
+      },
+    ]),
+  ),
 };
 
 interface Routed {

@@ -1,6 +1,6 @@
 // The calls endpoints and console pages over HTTP: claiming, the outcome form's idempotency, masking and bad input.
 import { expect } from 'chai';
-import { fixedClock } from '../../../server/shared/dates.js';
+import { fixedClock, formatIst, fromDbTime, istDay } from '../../../server/shared/dates.js';
 import type { RunningServer } from '../../../server/http-server.js';
 import { aComplaint, aUser } from '../../helpers/builders.js';
 import { aSession, aTask, manyTasks } from '../../helpers/builders-calls.js';
@@ -180,6 +180,65 @@ describe('calls over HTTP', () => {
     expect(page.text).to.include('4:30');
   });
 
+  it('tells a caller with nothing to call what comes next: a call-back, a retry, all done, or nothing given yet', async () => {
+    const officer = await aUser(t.db, { role: 'session_officer' });
+    const sessionId = await aSession(t.db, { mode: 'officers' });
+    await aTask(t.db, { sessionId, assignedUserId: officer.id, priority: 2 });
+    await aTask(t.db, { sessionId, assignedUserId: officer.id, priority: 1 });
+    await start();
+    const client = await signedIn(officer);
+    const claimAndRecord = async (outcome: Record<string, string>) => {
+      const task = (await client.post('/api/calls/next')).json().data.task;
+      const res = await client.post(`/api/tasks/${task.id}/outcome`, {
+        idempotencyKey: `empty-${task.id}-${outcome.disposition}`,
+        ...outcome,
+      });
+      expect(res.status, res.text).to.equal(201);
+      return task.id as number;
+    };
+    const emptyText = async (lang: 'hi' | 'en') => {
+      const page = await client.getPage(`/calls?lang=${lang}`);
+      return /<div class="calls-empty" data-empty>([\s\S]*?)<\/div>/.exec(page.text)?.[1] ?? null;
+    };
+
+    expect(await emptyText('hi'), 'two calls wait: no empty state').to.equal(null);
+    await claimAndRecord({ disposition: 'complete', verdict: 'satisfied' });
+    const second = await claimAndRecord({
+      disposition: 'callback_requested',
+      callbackAt: '2026-11-23T16:30',
+    });
+    expect(await emptyText('hi')).to.include('अभी आपके लिए कोई कॉल प्रतीक्षा में नहीं है');
+    expect(await emptyText('hi')).to.match(/अगली कॉल-बैक 4:30 (pm|PM) पर/);
+    expect(await emptyText('en')).to.match(/Next call-back at 4:30 (pm|PM)/);
+    // Pressing "next" with nothing due leads here too, without a second, vaguer message.
+    const none = await client.getPage('/calls?none=none&lang=en');
+    expect(none.text).not.to.include('No call is due for you right now');
+    const mine = (await client.get('/api/calls/mine')).json().data;
+    expect(mine.next).to.deep.equal({ dueAt: '2026-11-23 11:00:00.000', isCallback: true });
+
+    // At the call-back the complainant does not answer: a retry later, named with its date when it is not today.
+    clock.set('2026-11-23T16:31:00+05:30');
+    expect(await claimAndRecord({ disposition: 'no_answer' })).to.equal(second);
+    const retry = await emptyText('en');
+    expect(retry).to.include('Next attempt at');
+    const dueAt = (await t.db('call_tasks').where({ id: second }).first('due_at')).due_at as string;
+    const sameDay = istDay(fromDbTime(dueAt)!) === '2026-11-23';
+    expect(retry).to.include(formatIst(dueAt, 'en', sameDay ? 'time' : 'datetime'));
+
+    // Once it is answered, everything is done.
+    clock.set(`${dueAt.slice(0, 10)}T${dueAt.slice(11, 19)}Z`);
+    clock.advance({ minutes: 1 });
+    await claimAndRecord({ disposition: 'complete', verdict: 'unsatisfied' });
+    expect(await emptyText('hi')).to.include('आपकी सभी 2 कॉल पूर्ण हो गई हैं');
+
+    // A caller with no calls given yet is told where calls come from; a supervisor sees no empty state.
+    const newcomer = await signedIn(await aUser(t.db, { role: 'caller' }));
+    const fresh = await newcomer.getPage('/calls');
+    expect(fresh.text).to.include('आपको अभी कोई कॉल नहीं सौंपी गई है');
+    const boss = await signedIn(await aUser(t.db, { role: 'supervisor' }));
+    expect((await boss.getPage('/calls')).text).not.to.include('data-empty');
+  });
+
   it('previews a script edit and refuses a variable that does not exist', async () => {
     const supervisor = await aUser(t.db, { role: 'supervisor' });
     const complaint = await aComplaint(t.db, { complainantName: 'मोहन लाल' });
@@ -203,6 +262,15 @@ describe('calls over HTTP', () => {
     });
     expect(bad.status).to.equal(400);
     expect(bad.json().error.message).to.include('{{complainantNaam}}');
+    const notJson = await client.post('/api/calls/scripts/preview?lang=en', {
+      language: 'hi',
+      complaintId: complaint.id,
+      body: 'नमस्ते {{complainantName}}',
+      questions: '[{"id": "solved", "text": "समाधान हुआ?",, }]',
+    });
+    expect(notJson.status).to.equal(400);
+    expect(notJson.json().error.key).to.equal('calls.script.questionsNotJson');
+    expect(notJson.json().error.message).to.include('not valid JSON');
     const saved = await client.post('/api/calls/scripts', {
       language: 'hi',
       complaintId: complaint.id,

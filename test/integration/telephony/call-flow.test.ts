@@ -1,6 +1,5 @@
 // Whole calls through the app: the real SDK against the fake Twilio, signed webhooks onto attempts, tasks and outcomes.
 import { expect } from 'chai';
-import net from 'node:net';
 import type { AppDeps } from '../../../server/deps.js';
 import type { RunningServer } from '../../../server/http-server.js';
 import type { DomainEvents } from '../../../server/shared/events.js';
@@ -14,21 +13,10 @@ import { testDeps, TestClient } from '../../helpers/app.js';
 import { aUser } from '../../helpers/builders.js';
 import { aCallTask } from '../../helpers/builders-telephony.js';
 import { useTestDb } from '../../helpers/db.js';
-import { FakeTwilio } from '../../helpers/fake-twilio/server.js';
+import { FakeTwilio, freePort } from '../../helpers/fake-twilio/server.js';
 
 const officeCallerId = '+915122300001';
 const callerPhone = '+919450000001';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('telephony through the app (fake Twilio)', () => {
   const t = useTestDb();

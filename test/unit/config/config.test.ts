@@ -44,4 +44,12 @@ describe('config', () => {
     });
     expect(on.twilio?.callerId).to.equal('+915122000000');
   });
+
+  it('keys Redis under a per-deployment prefix, igrs-desk unless REDIS_PREFIX says otherwise', () => {
+    expect(loadConfig({}).redisPrefix).to.equal('igrs-desk');
+    expect(loadConfig({ REDIS_PREFIX: 'desk-kanpur.prod_2' }).redisPrefix).to.equal('desk-kanpur.prod_2');
+    // '#' separates the adapter's channel parts and ':' the key parts; spaces and an empty prefix are refused.
+    for (const bad of ['', 'has space', 'a#b', 'a:b', '-leading', 'x'.repeat(65)])
+      expect(() => loadConfig({ REDIS_PREFIX: bad }), bad).to.throw(ConfigError, /REDIS_PREFIX/);
+  });
 });

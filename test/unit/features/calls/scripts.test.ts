@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import {
   checkQuestions,
+  checkTemplate,
   gistOf,
   renderScript,
   ScriptError,
@@ -46,9 +47,39 @@ describe('call scripts', () => {
     expect(e.params.name).to.equal('complainantNaam');
   });
 
-  it('reports a broken template with its line', () => {
-    const e = errorOf(() => renderScript('line one\n{{#if subject}}open', context));
-    expect(e.key).to.equal('calls.script.syntax');
+  it('reports a broken template plainly, with its line: the block left open, closed wrongly, or a broken tag', () => {
+    const open = errorOf(() => renderScript('line one\n{{#if subject}}open', context));
+    expect([open.key, open.params]).to.deep.equal(['calls.script.unclosedBlock', { block: 'if', line: 2 }]);
+    const mismatch = errorOf(() => renderScript('{{#if subject}}a{{/unless}}', context));
+    expect(mismatch.key).to.equal('calls.script.blockMismatch');
+    expect(mismatch.params).to.include({ open: 'if', close: 'unless' });
+    expect(errorOf(() => renderScript('a\n\n{{/if}}', context)).params).to.deep.equal({
+      block: 'if',
+      line: 3,
+    });
+    expect(errorOf(() => renderScript('{{else}}', context)).key).to.equal('calls.script.strayElse');
+    const tag = errorOf(() => renderScript('one\n{{complainantName', context));
+    expect([tag.key, tag.params.line]).to.deep.equal(['calls.script.brokenTag', 2]);
+  });
+
+  it('checks the template itself, so a variable in a branch this complaint does not take is found too', () => {
+    const e = errorOf(() => checkTemplate('नमस्ते{{#unless subject}} {{mobileNo}}{{/unless}}'));
+    expect([e.key, e.params.name]).to.deep.equal(['calls.script.unknownVariable', 'mobileNo']);
+    // Rendering against a complaint with a subject would have skipped that branch: the check comes first.
+    expect(errorOf(() => renderScript('{{#unless subject}}{{mobileNo}}{{/unless}}', context)).key).to.equal(
+      'calls.script.unknownVariable',
+    );
+    expect(errorOf(() => checkTemplate('{{#each subject}}x{{/each}}')).key).to.equal(
+      'calls.script.unknownBlock',
+    );
+    expect(errorOf(() => checkTemplate('{{#if}}x{{/if}}')).key).to.equal('calls.script.blockNeedsVariable');
+    expect(errorOf(() => checkTemplate('{{complainantName.length}}')).key).to.equal(
+      'calls.script.unknownVariable',
+    );
+    expect(errorOf(() => checkTemplate('{{#if (lookup a b)}}x{{/if}}')).params.text).to.equal('(lookup a b)');
+    expect(() =>
+      checkTemplate('{{!-- a note --}}{{#if subject}}{{subject}}{{else if department}}{{department}}{{/if}}'),
+    ).not.to.throw();
   });
 
   it('offers no helpers, partials or prototype access to a script', () => {
