@@ -8,6 +8,7 @@ import { parseDatabaseUrl } from '../../server/config.js';
 import { createDb, engineOf } from '../../server/db/knex.js';
 import { migrateLatest } from '../../server/db/migrate.js';
 import { ensureMasterData } from '../../server/features/complaints/master-data.repository.js';
+import { forgetCachedSettings } from '../../server/shared/settings.js';
 
 const KEEP = new Set([
   'knex_migrations',
@@ -99,6 +100,7 @@ export async function resetDb(db: Knex): Promise<void> {
     }
   }
   await db('districts').whereNot('settings', '{}').update({ settings: '{}' });
+  forgetCachedSettings(db);
   await db('audit_head').insert({ id: 1, last_seq: 0, last_hash: '0'.repeat(64) });
 }
 

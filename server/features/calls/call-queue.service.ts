@@ -4,7 +4,7 @@ import type { Db } from '../../db/knex.js';
 import { lockSkippingLocked } from '../../db/locking.js';
 import { type Clock, fromDbTime, istDay, toDbTime } from '../../shared/dates.js';
 import type { EventBus } from '../../shared/events.js';
-import { getSetting } from '../../shared/settings.js';
+import { getSettingCached } from '../../shared/settings.js';
 import {
   type CallingHours,
   DEFAULT_QUEUE_SETTINGS,
@@ -33,18 +33,10 @@ export type ClaimResult =
   /** none: nothing due for you; outsideHours: tasks wait but no district you call is open now. */
   | { task: null; reason: 'none' | 'outsideHours' };
 
-// Read on every claim and outcome; a few seconds' delay before a changed setting applies is harmless.
-const SETTINGS_TTL_MS = 5000;
-const settingsCache = new WeakMap<object, { at: number; value: QueueSettings }>();
-
+/** Read on every claim and outcome; a changed setting applies within a few seconds (at once in this process). */
 export async function queueSettings(db: Knex): Promise<QueueSettings> {
-  const key = (db.client as { config: object }).config;
-  const cached = settingsCache.get(key);
-  if (cached && Date.now() - cached.at < SETTINGS_TTL_MS) return cached.value;
-  const stored = await getSetting<Partial<QueueSettings>>(db, 'calls.queue', {});
-  const value = { ...DEFAULT_QUEUE_SETTINGS, ...stored };
-  settingsCache.set(key, { at: Date.now(), value });
-  return value;
+  const stored = await getSettingCached<Partial<QueueSettings>>(db, 'calls.queue', {}, 5000);
+  return { ...DEFAULT_QUEUE_SETTINGS, ...stored };
 }
 
 interface SessionRow {

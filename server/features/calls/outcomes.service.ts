@@ -329,6 +329,7 @@ export class OutcomesService {
           departmentId: result.context.department_id,
         },
         user.id,
+        { correction: true },
       );
     }
     return {
@@ -352,6 +353,7 @@ export class OutcomesService {
       departmentId: number;
     },
     userId: number,
+    { correction = false }: { correction?: boolean } = {},
   ): void {
     const o = r.outcome;
     const event: OutcomeRecordedEvent = {
@@ -375,6 +377,8 @@ export class OutcomesService {
       status: r.taskStatus,
       userId,
     });
+    // A correction is desk work, not a call: whoever makes it (often a supervisor) is not shown as a caller.
+    if (correction) return;
     this.events.emit('caller:state', {
       sessionId: o.session_id,
       districtId: r.districtId,

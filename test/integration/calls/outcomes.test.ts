@@ -82,13 +82,14 @@ describe('outcomes', () => {
   });
 
   it('corrects an outcome with a new row and a reason, leaving the old one in place but not current', async () => {
-    const { caller, taskId, outcomes } = await heldTask();
+    const { caller, taskId, outcomes, seen } = await heldTask();
     const supervisor = await aUser(t.db, { role: 'supervisor' });
     const first = await outcomes.recordOutcome(caller.id, taskId, {
       idempotencyKey: 'first-outcome',
       disposition: 'complete',
       verdict: 'satisfied',
     });
+    seen.length = 0;
     const fixed = await outcomes.correctOutcome({ id: supervisor.id, role: 'supervisor' }, first.outcome.id, {
       idempotencyKey: 'correction-1',
       verdict: 'not_addressed',
@@ -100,6 +101,8 @@ describe('outcomes', () => {
       ['not_addressed', true, first.outcome.id],
     ]);
     expect(fixed.outcome.correction_reason).to.match(/wrong key/);
+    // The board hears of the corrected outcome, but the supervisor who corrected it is not shown as a caller.
+    expect(seen).to.deep.equal(['outcome:recorded', 'task:changed']);
     expect(await t.db('report_flags').where({ outcome_id: fixed.outcome.id })).to.have.length(1);
     expect(await t.db('audit_log').where({ action: 'outcome.corrected' })).to.have.length(1);
     const other = await aUser(t.db);
