@@ -66,8 +66,16 @@ describeWithChromium('the caller’s console in a browser (Debian Chromium)', fu
     await page.locator('h1').click();
 
     // The first save fails on the network: the message shows and nothing typed is lost.
-    await page.route('**/api/tasks/*/outcome', (route) => route.abort(), { times: 1 });
+    let outcomePosts = 0;
+    await page.route('**/api/tasks/*/outcome', (route) =>
+      outcomePosts++ === 0 ? route.abort() : route.continue(),
+    );
+    const lost = page.waitForEvent('requestfailed', {
+      predicate: (r) => r.url().includes('/outcome'),
+      timeout: 10_000,
+    });
     await page.keyboard.press('Enter');
+    await lost;
     await page.waitForSelector('[data-message].error');
     expect(await page.inputValue('textarea[name="remarks"]')).to.equal('कोई अधिकारी नहीं आया');
     expect(await page.isChecked('input[name="verdict"][value="unsatisfied"]')).to.equal(true);
