@@ -11,7 +11,9 @@ export interface Proc {
 
 /** Starts a script under tsx and resolves once it prints "serving at <url>". */
 export function spawnServer(script: string[], env: Record<string, string | undefined>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
+  // BENCH_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', ...script], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,9 +120,12 @@ export class HttpCaller {
     });
   }
 
-  async postJson<T = unknown>(url: string, body: unknown): Promise<{ status: number; json: T }> {
+  async postJson<T = unknown>(
+    url: string,
+    body: unknown,
+  ): Promise<{ status: number; json: T; text: string }> {
     const res = await this.request('POST', url, JSON.stringify(body));
-    return { status: res.status, json: JSON.parse(res.text) as T };
+    return { status: res.status, json: JSON.parse(res.text) as T, text: res.text };
   }
 
   async signIn(username: string, password: string): Promise<this> {

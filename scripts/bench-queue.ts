@@ -26,12 +26,15 @@ const { values: args } = parseArgs({
     callers: { type: 'string', default: '200' },
     'sqlite-callers': { type: 'string', default: '20' },
     'cycle-ms': { type: 'string', default: '2000' },
+    /** Which runs, comma-separated: direct, http, realistic, sqlite (all by default). */
+    runs: { type: 'string', default: 'direct,http,realistic,sqlite' },
   },
 });
 const SECONDS = Number(args.seconds);
 const CALLERS = Number(args.callers);
 const SQLITE_CALLERS = Number(args['sqlite-callers']);
 const CYCLE_MS = Number(args['cycle-ms']);
+const RUNS = new Set(args.runs.split(','));
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/bench_queue';
 const PASSWORD = 'bench-password-1';
 const CLEARED = [
@@ -247,6 +250,12 @@ async function overHttp(
     const complete: number[] = [];
     let acknowledged = 0;
     let failures = 0;
+    const failed = new Map<string, number>();
+    const fail = (what: string, status: number, text: string) => {
+      failures++;
+      const why = `${what} ${status} ${/"key":"([^"]+)"/.exec(text)?.[1] ?? text.slice(0, 80)}`;
+      failed.set(why, (failed.get(why) ?? 0) + 1);
+    };
     const end = performance.now() + seconds * 1000;
     await Promise.all(
       clients.map(async (client, w) => {
@@ -256,7 +265,7 @@ async function overHttp(
           const c = await client.postJson<{ data?: { task?: { id: number } | null } }>('/api/calls/next', {});
           claim.push(performance.now() - started);
           const task = c.json.data?.task;
-          if (c.status !== 200) failures++;
+          if (c.status !== 200) fail('claim', c.status, c.text);
           if (!task) return;
           const t1 = performance.now();
           const done = await client.postJson(`/api/tasks/${task.id}/outcome`, {
@@ -266,13 +275,13 @@ async function overHttp(
           });
           complete.push(performance.now() - t1);
           if (done.status === 201) acknowledged++;
-          else failures++;
+          else fail('complete', done.status, done.text);
           if (pace)
             await new Promise((r) => setTimeout(r, Math.max(0, pace - (performance.now() - started))));
         }
       }),
     );
-    if (failures) console.warn(`${name}: ${failures} requests failed`);
+    if (failures) console.warn(`${name}: ${failures} requests failed:`, Object.fromEntries(failed));
     return {
       name,
       engine,
@@ -321,57 +330,67 @@ async function main() {
   try {
     await migrateLatest(mysql);
     await ensureMasterData(mysql);
-    let s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
-    const d = await direct(mysql, 'MariaDB', s.userIds, SECONDS);
-    rows.push(d);
-    s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
-    const h = await overHttp(mysql, DATABASE_URL, 'MariaDB', s.usernames, SECONDS, 0, 'saturation, HTTP');
-    rows.push(h);
-    ratios.push(
-      `MariaDB saturation: HTTP / direct = ${(h.perSecond / d.perSecond).toFixed(2)} (target ≥ 0.5)`,
-    );
-    s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
-    const real = await overHttp(
-      mysql,
-      DATABASE_URL,
-      'MariaDB',
-      s.usernames,
-      SECONDS,
-      CYCLE_MS,
-      `realistic, 1 cycle / ${CYCLE_MS / 1000} s each`,
-    );
-    rows.push(real);
-    ratios.push(
-      `MariaDB realistic: claim p99 ${pct(real.claim, 99).toFixed(1)} ms, complete p99 ${pct(real.complete, 99).toFixed(1)} ms (target < 50 ms)`,
-    );
+    let d: Row | undefined;
+    if (RUNS.has('direct')) {
+      const s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
+      d = await direct(mysql, 'MariaDB', s.userIds, SECONDS);
+      rows.push(d);
+    }
+    if (RUNS.has('http')) {
+      const s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
+      const h = await overHttp(mysql, DATABASE_URL, 'MariaDB', s.usernames, SECONDS, 0, 'saturation, HTTP');
+      rows.push(h);
+      if (d)
+        ratios.push(
+          `MariaDB saturation: HTTP / direct = ${(h.perSecond / d.perSecond).toFixed(2)} (target ≥ 0.5)`,
+        );
+    }
+    if (RUNS.has('realistic')) {
+      const s = await prepare(mysql, CALLERS, tasks(CALLERS, SECONDS));
+      const real = await overHttp(
+        mysql,
+        DATABASE_URL,
+        'MariaDB',
+        s.usernames,
+        SECONDS,
+        CYCLE_MS,
+        `realistic, 1 cycle / ${CYCLE_MS / 1000} s each`,
+      );
+      rows.push(real);
+      ratios.push(
+        `MariaDB realistic: claim p99 ${pct(real.claim, 99).toFixed(1)} ms, complete p99 ${pct(real.complete, 99).toFixed(1)} ms (target < 50 ms)`,
+      );
+    }
   } finally {
     await mysql.destroy();
   }
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-queue-'));
-  const sqliteFile = path.join(dir, 'bench.sqlite');
-  const sqlite = createDb({ client: 'sqlite', filename: sqliteFile });
-  try {
-    await migrateLatest(sqlite);
-    await ensureMasterData(sqlite);
-    let s = await prepare(sqlite, SQLITE_CALLERS, tasks(SQLITE_CALLERS, SECONDS) * 2);
-    const d = await direct(sqlite, 'SQLite', s.userIds, SECONDS);
-    rows.push(d);
-    s = await prepare(sqlite, SQLITE_CALLERS, tasks(SQLITE_CALLERS, SECONDS) * 2);
-    const h = await overHttp(
-      sqlite,
-      `sqlite:${sqliteFile}`,
-      'SQLite',
-      s.usernames,
-      SECONDS,
-      0,
-      'saturation, HTTP',
-    );
-    rows.push(h);
-    ratios.push(`SQLite saturation: HTTP / direct = ${(h.perSecond / d.perSecond).toFixed(2)}`);
-  } finally {
-    await sqlite.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
+  if (RUNS.has('sqlite')) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-queue-'));
+    const sqliteFile = path.join(dir, 'bench.sqlite');
+    const sqlite = createDb({ client: 'sqlite', filename: sqliteFile });
+    try {
+      await migrateLatest(sqlite);
+      await ensureMasterData(sqlite);
+      let s = await prepare(sqlite, SQLITE_CALLERS, tasks(SQLITE_CALLERS, SECONDS) * 2);
+      const d = await direct(sqlite, 'SQLite', s.userIds, SECONDS);
+      rows.push(d);
+      s = await prepare(sqlite, SQLITE_CALLERS, tasks(SQLITE_CALLERS, SECONDS) * 2);
+      const h = await overHttp(
+        sqlite,
+        `sqlite:${sqliteFile}`,
+        'SQLite',
+        s.usernames,
+        SECONDS,
+        0,
+        'saturation, HTTP',
+      );
+      rows.push(h);
+      ratios.push(`SQLite saturation: HTTP / direct = ${(h.perSecond / d.perSecond).toFixed(2)}`);
+    } finally {
+      await sqlite.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
   print(rows, ratios);
 }

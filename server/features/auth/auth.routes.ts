@@ -71,6 +71,12 @@ export function authRoutes(db: Knex, auth: AuthService, opts: { loginLimit: numb
           req.session.regenerate((err) => (err ? reject(err) : resolve())),
         );
         req.session.userId = result.user.id;
+        // Saved before the redirect goes out: express-session otherwise saves while the response ends, and a
+        // redirect with an empty body (asked for as JSON) reaches the client first, whose next request then
+        // finds no session yet.
+        await new Promise<void>((resolve, reject) =>
+          req.session.save((err) => (err ? reject(err) : resolve())),
+        );
         res.redirect(303, safeNext(form.next));
       }),
     ]),
