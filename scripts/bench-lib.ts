@@ -1,5 +1,6 @@
 // What the HTTP benchmarks share: the product served from a process of its own, and a light signed-in client.
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { projectRoot } from '../server/config.js';
@@ -47,6 +48,14 @@ export function productServer(databaseUrl: string, env: Record<string, string> =
     SESSION_SECRET: 'bench-session-secret-bench',
     ...env,
   });
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+export function cpuMs(p: Proc): number {
+  const stat = fs.readFileSync(`/proc/${p.child.pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in ticks of 10 ms.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function stop(p: Proc): Promise<void> {

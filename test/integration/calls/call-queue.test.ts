@@ -1,5 +1,6 @@
 // The call queue against a real database: atomic claims under concurrency, leases, retries, call-backs and calling hours.
 import { expect } from 'chai';
+import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { AuditLog } from '../../../server/features/audit/audit-log.js';
 import { DEFAULT_CALLING_HOURS, dayPart } from '../../../server/features/calls/calling-hours.js';
@@ -8,6 +9,7 @@ import { OutcomesService } from '../../../server/features/calls/outcomes.service
 import { fixedClock, fromDbTime, IST } from '../../../server/shared/dates.js';
 import { AppError } from '../../../server/shared/errors.js';
 import { EventBus } from '../../../server/shared/events.js';
+import { engineOf } from '../../../server/db/knex.js';
 import { aUser, districtId } from '../../helpers/builders.js';
 import { aSession, aTask, manyTasks } from '../../helpers/builders-calls.js';
 import { useTestDb } from '../../helpers/db.js';
@@ -219,5 +221,39 @@ describe('call queue', () => {
     expect(await queue.claimNextTask(caller.id)).to.deep.equal({ task: null, reason: 'outsideHours' });
     clock.set('2026-11-25T09:00:00+05:30');
     expect((await queue.claimNextTask(caller.id)).task).to.not.equal(null);
+  });
+
+  it('claims by walking the claim-order index, without sorting the session’s due tasks', async () => {
+    const { queue } = services();
+    const caller = await aUser(t.db, { role: 'caller' });
+    const sessionId = await aSession(t.db, { callers: [caller.id] });
+    await manyTasks(t.db, sessionId, 60);
+    const walks: Array<{ sql: string; bindings: readonly Knex.RawBinding[] }> = [];
+    const listen = (q: { sql: string; bindings: readonly Knex.RawBinding[] }) => {
+      if (/^select \* from `call_tasks` where .* order by/i.test(q.sql)) walks.push(q);
+    };
+    t.db.on('query', listen);
+    try {
+      expect((await queue.claimNextTask(caller.id)).task).to.not.equal(null);
+    } finally {
+      t.db.removeListener('query', listen);
+    }
+    expect(walks).to.have.length.greaterThan(0);
+    for (const walk of walks) {
+      if (engineOf(t.db) === 'sqlite') {
+        const plan = (await t.db.raw(`explain query plan ${walk.sql}`, walk.bindings)) as Array<{
+          detail: string;
+        }>;
+        const details = plan.map((p) => p.detail).join(' | ');
+        expect(details).to.include('call_tasks_claim_order_index');
+        expect(details).to.not.include('TEMP B-TREE');
+      } else {
+        const [rows] = (await t.db.raw(`explain ${walk.sql}`, walk.bindings)) as [
+          Array<{ key: string; Extra: string }>,
+        ];
+        expect(rows[0]!.key).to.equal('call_tasks_claim_order_index');
+        expect(rows[0]!.Extra ?? '').to.not.include('filesort');
+      }
+    }
   });
 });
