@@ -122,11 +122,14 @@ async function updateAfterCall(trx: Knex.Transaction, c: AfterCall): Promise<voi
     let update = trx('call_tasks as t').where('t.id', c.taskId);
     if (c.attemptId) update = update.join('call_attempts as a', 'a.id', trx.raw('?', [c.attemptId]));
     if (c.complaint) update = update.join('complaints as c', 'c.id', 't.complaint_id');
-    await update.update({
+    const changed = await update.update({
       ...prefixed('t', c.task),
       ...(c.attemptId && prefixed('a', c.attempt)),
       ...(c.complaint && prefixed('c', c.complaint)),
     });
+    // The joins match one row each or nothing at all: a missing attempt must not leave the task unchanged quietly.
+    if (!changed)
+      throw new Error(`task ${c.taskId} not updated: its attempt ${c.attemptId} or complaint is missing`);
     return;
   }
   if (c.attemptId) await trx('call_attempts').where({ id: c.attemptId }).update(c.attempt);
