@@ -1,5 +1,5 @@
-// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--worker]: import speed and peak memory beside each engine's own bulk path.
-import { execFile } from 'node:child_process';
+// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--worker] [--child dist|tsx]: import speed and peak memory beside each engine's own bulk path.
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,12 +9,11 @@ import Database from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import Papa from 'papaparse';
-import { parseDatabaseUrl } from '../server/config.js';
+import { parseDatabaseUrl, projectRoot } from '../server/config.js';
 import { createDb } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { AuditLog } from '../server/features/audit/audit-log.js';
 import { columnForHeader, type ColumnKey } from '../server/features/complaints/import/columns.js';
-import { writeSyntheticExport } from '../server/features/complaints/import/synthetic-export.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { ImportService } from '../server/features/complaints/import.service.js';
 
@@ -29,6 +28,11 @@ const { values } = parseArgs({
     },
     // The product's import with its reader in a worker thread (readInWorker) instead of the default.
     worker: { type: 'boolean', default: false },
+    // Measured processes run the compiled dist/ with plain node, as production does; tsx's loader
+    // (its own thread, and again in a reader worker) would be measured with them otherwise.
+    child: { type: 'string', default: 'dist' },
+    // A directory: the import phases write a V8 CPU profile there (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
     phase: { type: 'string' },
     file: { type: 'string' },
   },
@@ -240,9 +244,12 @@ async function runPhase(phase: string, engine: string, file: string): Promise<Ph
       // As `npm run import` runs: the import's live heap is well under 100 MB, but V8 left to itself
       // grows the heap with garbage long before collecting it (322 MB RSS at 100k rows uncapped).
       `--max-old-space-size=${IMPORT_HEAP_MB}`,
-      '--import',
-      'tsx',
-      process.argv[1]!,
+      ...(values['cpu-prof'] && phase !== 'reference'
+        ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']]
+        : []),
+      ...(values.child === 'tsx'
+        ? ['--import', 'tsx', process.argv[1]!]
+        : [path.join(projectRoot, 'dist', 'scripts', 'bench-import.js')]),
       '--phase',
       phase,
       '--engine',
@@ -292,10 +299,21 @@ async function main(): Promise<void> {
     return;
   }
   const rows = Number(values.rows);
+  if (values.child !== 'tsx') {
+    console.log('building dist/ (tsc -p tsconfig.build.json) …');
+    const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+      cwd: projectRoot,
+      stdio: 'inherit',
+    });
+    if (build.status !== 0) throw new Error('the build failed');
+  }
   fs.mkdirSync(values.dir!, { recursive: true });
   const file = path.join(values.dir!, `igrs-export-${rows}.csv`);
   if (!fs.existsSync(file)) {
     console.log(`Writing ${rows.toLocaleString('en-IN')} rows to ${file} …`);
+    // Imported here only: the writer loads exceljs, which the measured processes must not carry.
+    const { writeSyntheticExport } = await import('../server/features/complaints/import/synthetic-export.js');
     await writeSyntheticExport(file + '.part', { rows, seed: 'bench', headers: 'hi', badShare: 0 });
     fs.renameSync(file + '.part', file);
   }

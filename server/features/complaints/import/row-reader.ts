@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import { type Duplex, pipeline, type Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
-import ExcelJS from 'exceljs';
 import { AppError } from '../../../shared/errors.js';
 import { matchKey, type CellValue } from './normalise.js';
 
@@ -305,18 +304,21 @@ function readXlsxRecords(
     });
     bytes = tap;
   }
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(bytes, {
-    sharedStrings: 'cache',
-    styles: 'cache', // needed to tell date cells from numbers
-    hyperlinks: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  }) as unknown as XlsxWorkbookReader;
-  decodeXmlAsUtf8(workbook);
   const stream: RecordStream = {
     async *[Symbol.asyncIterator]() {
       const seen: string[] = [];
       try {
+        // Loaded only for a workbook: exceljs adds about 28 MB to every thread that imports it,
+        // the CSV import's reader thread included.
+        const { default: ExcelJS } = await import('exceljs');
+        const workbook = new ExcelJS.stream.xlsx.WorkbookReader(bytes, {
+          sharedStrings: 'cache',
+          styles: 'cache', // needed to tell date cells from numbers
+          hyperlinks: 'ignore',
+          worksheets: 'emit',
+          entries: 'ignore',
+        }) as unknown as XlsxWorkbookReader;
+        decodeXmlAsUtf8(workbook);
         for await (const sheet of workbook) {
           seen.push(sheet.name);
           if (!isWantedSheet(sheet.name, sheetName, workbook, seen.length)) continue;
