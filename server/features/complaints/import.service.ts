@@ -36,8 +36,10 @@ export { DESIGNATION_NOT_GIVEN } from './import/read-export.js';
 export const DEFAULT_CHUNK_ROWS = 2000;
 // Row errors kept in memory before they are written.
 const ERROR_FLUSH = 2000;
-// Officers remembered between chunks (id by key); past this, later ones are looked up again.
-const KNOWN_OFFICERS = 200_000;
+// Officers remembered between chunks (id by key); past this, later ones are looked up again. A state's
+// export names a few thousand officers; the synthetic one a new officer on most rows, where 200,000
+// remembered ones held some 25 MB of a 300 MB budget for few hits.
+const KNOWN_OFFICERS = 20_000;
 
 export interface ImportOptions {
   filePath: string;
