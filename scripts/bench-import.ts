@@ -1,4 +1,4 @@
-// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--worker] [--child dist|tsx]: import speed and peak memory beside each engine's own bulk path.
+// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--reader worker|inline] [--child dist|tsx]: import speed and peak memory beside each engine's own bulk path.
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { AuditLog } from '../server/features/audit/audit-log.js';
 import { columnForHeader, type ColumnKey } from '../server/features/complaints/import/columns.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { ImportService } from '../server/features/complaints/import.service.js';
+import { READ_IN_WORKER_BY_DEFAULT } from '../server/features/complaints/import/read-in-worker.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,8 +27,9 @@ const { values } = parseArgs({
       type: 'string',
       default: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/bench_import',
     },
-    // The product's import with its reader in a worker thread (readInWorker) instead of the default.
-    worker: { type: 'boolean', default: false },
+    // Where the product's import reads the file: in a worker thread or in the importing one (readInWorker);
+    // unset, the product's own default (a worker when compiled, READ_IN_WORKER_BY_DEFAULT).
+    reader: { type: 'string' },
     // Measured processes run the compiled dist/ with plain node, as production does; tsx's loader
     // (its own thread, and again in a reader worker) would be measured with them otherwise.
     child: { type: 'string', default: 'dist' },
@@ -39,6 +41,12 @@ const { values } = parseArgs({
 });
 
 const REFERENCE_TABLE = 'bench_reference';
+
+function readInWorker(): boolean | undefined {
+  if (values.reader === undefined) return undefined;
+  if (values.reader !== 'worker' && values.reader !== 'inline') throw new Error('--reader worker|inline');
+  return values.reader === 'worker';
+}
 const IMPORT_HEAP_MB = 128;
 const SQLITE_BATCH = 10_000;
 
@@ -89,7 +97,7 @@ async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
     filePath: file,
     fileName: path.basename(file),
     userId: null,
-    readInWorker: values.worker,
+    readInWorker: readInWorker(),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await db.destroy();
@@ -99,7 +107,11 @@ async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
     seconds,
     rows: summary.rowsRead,
     peakMb: peakRssMb(),
-    detail: { inserted: summary.inserted, rejected: summary.rejected },
+    detail: {
+      inserted: summary.inserted,
+      rejected: summary.rejected,
+      reader: (readInWorker() ?? READ_IN_WORKER_BY_DEFAULT) ? 'worker' : 'inline',
+    },
   };
 }
 
@@ -111,7 +123,7 @@ async function phaseReimport(engine: string, file: string): Promise<PhaseResult>
     filePath: file,
     fileName: path.basename(file),
     userId: null,
-    readInWorker: values.worker,
+    readInWorker: readInWorker(),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await db.destroy();
@@ -260,7 +272,7 @@ async function runPhase(phase: string, engine: string, file: string): Promise<Ph
       values.dir!,
       '--mysql-url',
       values['mysql-url']!,
-      ...(values.worker ? ['--worker'] : []),
+      ...(values.reader ? ['--reader', values.reader] : []),
     ],
     { maxBuffer: 1 << 20 },
   );
@@ -330,7 +342,8 @@ async function main(): Promise<void> {
     const rate = (r: PhaseResult) => r.rows / r.seconds;
     const target = engine === 'mysql' ? 0.8 : 0.7;
     table.push([
-      (engine === 'mysql' ? 'MariaDB' : 'SQLite') + (values.worker ? ' (reader in a worker)' : ''),
+      (engine === 'mysql' ? 'MariaDB' : 'SQLite') +
+        (ours.detail?.reader === 'worker' ? ' (reader in a worker)' : ' (inline reader)'),
       rows.toLocaleString('en-IN'),
       `${rate(ours).toFixed(0)}`,
       `${rate(reference).toFixed(0)} (${refName})`,

@@ -12,7 +12,7 @@ import {
   type ReadMessage,
   type ReadSetup,
 } from './import/read-export.js';
-import { readExportInWorker } from './import/read-in-worker.js';
+import { READ_IN_WORKER_BY_DEFAULT, readExportInWorker } from './import/read-in-worker.js';
 import {
   type BatchCounts,
   type ComplaintWrite,
@@ -56,8 +56,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   chunkRows?: number;
   /**
-   * Read and validate the file in a worker thread while this one writes (default: no). At full size
-   * it was faster, but its own heap and tsx loader took peak memory past 300 MB (README, Import benchmark).
+   * Read and validate the file in a worker thread while this one writes. Default: when running
+   * compiled (READ_IN_WORKER_BY_DEFAULT); under tsx the worker's own loader costs too much memory.
    */
   readInWorker?: boolean;
   /** Called with the batch id as soon as the batch exists (the upload page polls it). */
@@ -146,7 +146,8 @@ export class ImportService {
         master: await masterIds(db),
         allowedDistricts: options.districtScope ?? 'all',
       };
-      const messages = options.readInWorker ? readExportInWorker(setup) : readExport(setup);
+      const inWorker = options.readInWorker ?? READ_IN_WORKER_BY_DEFAULT;
+      const messages = inWorker ? readExportInWorker(setup) : readExport(setup);
       const failure = await this.writeAll(messages, dryRun, summary, progress, districtIds);
       if (failure) {
         // Damage found mid-file (a stray quote): the chunks before it are written and stay; a fixed
