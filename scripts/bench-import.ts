@@ -28,7 +28,7 @@ const { values } = parseArgs({
       default: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/bench_import',
     },
     // Where the product's import reads the file: in a worker thread or in the importing one (readInWorker);
-    // unset, the product's own default (a worker when compiled, READ_IN_WORKER_BY_DEFAULT).
+    // unset, the product's own default (compiled: a worker on SQLite, inline on MariaDB).
     reader: { type: 'string' },
     // Measured processes run the compiled dist/ with plain node, as production does; tsx's loader
     // (its own thread, and again in a reader worker) would be measured with them otherwise.
@@ -110,7 +110,7 @@ async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
     detail: {
       inserted: summary.inserted,
       rejected: summary.rejected,
-      reader: (readInWorker() ?? READ_IN_WORKER_BY_DEFAULT) ? 'worker' : 'inline',
+      reader: (readInWorker() ?? (READ_IN_WORKER_BY_DEFAULT && engine === 'sqlite')) ? 'worker' : 'inline',
     },
   };
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type Clock, nowDb, systemClock } from '../../shared/dates.js';
+import { engineOf } from '../../db/knex.js';
 import {
   readExport,
   type ImportErrorRow,
@@ -56,8 +57,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   chunkRows?: number;
   /**
-   * Read and validate the file in a worker thread while this one writes. Default: when running
-   * compiled (READ_IN_WORKER_BY_DEFAULT); under tsx the worker's own loader costs too much memory.
+   * Read and validate the file in a worker thread while this one writes. Default: on SQLite when
+   * running compiled (READ_IN_WORKER_BY_DEFAULT); under tsx the worker's own loader costs too much memory.
    */
   readInWorker?: boolean;
   /** Called with the batch id as soon as the batch exists (the upload page polls it). */
@@ -146,7 +147,10 @@ export class ImportService {
         master: await masterIds(db),
         allowedDistricts: options.districtScope ?? 'all',
       };
-      const inWorker = options.readInWorker ?? READ_IN_WORKER_BY_DEFAULT;
+      // At 1,000,000 rows the worker took SQLite from 0.52 to 0.68–0.72 of the reference (280–292 MB
+      // peak); on MariaDB it gained nothing (123.0 vs 122.5 s), the server using the second core, and
+      // cost 60–70 MB more (README, Import benchmark).
+      const inWorker = options.readInWorker ?? (READ_IN_WORKER_BY_DEFAULT && engineOf(db) === 'sqlite');
       const messages = inWorker ? readExportInWorker(setup) : readExport(setup);
       const failure = await this.writeAll(messages, dryRun, summary, progress, districtIds);
       if (failure) {

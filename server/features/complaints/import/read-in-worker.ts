@@ -6,9 +6,8 @@ import { unpackRows } from './chunk-codec.js';
 import type { ReadMessage, ReadSetup } from './read-export.js';
 
 /**
- * Whether an import reads in a worker unless told otherwise: yes when running compiled (dist/, as in
- * production), where at 1,000,000 rows it took SQLite from 0.52 to 0.72 of the reference at 280 MB
- * peak (README, Import benchmark). Not under tsx: a worker registers tsx's loader again, about 95 MB more.
+ * Whether a worker can be the default reader: when running compiled (dist/, as in production). Not
+ * under tsx: a worker registers tsx's loader again, about 95 MB more.
  */
 export const READ_IN_WORKER_BY_DEFAULT = !import.meta.url.endsWith('.ts');
 
