@@ -1,5 +1,5 @@
-// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--worker]: import speed and peak memory beside each engine's own bulk path.
-import { execFile } from 'node:child_process';
+// npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--reader worker|inline] [--child dist|tsx]: import speed and peak memory beside each engine's own bulk path.
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,14 +9,14 @@ import Database from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import Papa from 'papaparse';
-import { parseDatabaseUrl } from '../server/config.js';
+import { parseDatabaseUrl, projectRoot } from '../server/config.js';
 import { createDb } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { AuditLog } from '../server/features/audit/audit-log.js';
 import { columnForHeader, type ColumnKey } from '../server/features/complaints/import/columns.js';
-import { writeSyntheticExport } from '../server/features/complaints/import/synthetic-export.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { ImportService } from '../server/features/complaints/import.service.js';
+import { READ_IN_WORKER_BY_DEFAULT } from '../server/features/complaints/import/read-in-worker.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,14 +27,26 @@ const { values } = parseArgs({
       type: 'string',
       default: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/bench_import',
     },
-    // The product's import with its reader in a worker thread (readInWorker) instead of the default.
-    worker: { type: 'boolean', default: false },
+    // Where the product's import reads the file: in a worker thread or in the importing one (readInWorker);
+    // unset, the product's own default (compiled: a worker on SQLite, inline on MariaDB).
+    reader: { type: 'string' },
+    // Measured processes run the compiled dist/ with plain node, as production does; tsx's loader
+    // (its own thread, and again in a reader worker) would be measured with them otherwise.
+    child: { type: 'string', default: 'dist' },
+    // A directory: the import phases write a V8 CPU profile there (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
     phase: { type: 'string' },
     file: { type: 'string' },
   },
 });
 
 const REFERENCE_TABLE = 'bench_reference';
+
+function readInWorker(): boolean | undefined {
+  if (values.reader === undefined) return undefined;
+  if (values.reader !== 'worker' && values.reader !== 'inline') throw new Error('--reader worker|inline');
+  return values.reader === 'worker';
+}
 const IMPORT_HEAP_MB = 128;
 const SQLITE_BATCH = 10_000;
 
@@ -85,7 +97,7 @@ async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
     filePath: file,
     fileName: path.basename(file),
     userId: null,
-    readInWorker: values.worker,
+    readInWorker: readInWorker(),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await db.destroy();
@@ -95,7 +107,11 @@ async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
     seconds,
     rows: summary.rowsRead,
     peakMb: peakRssMb(),
-    detail: { inserted: summary.inserted, rejected: summary.rejected },
+    detail: {
+      inserted: summary.inserted,
+      rejected: summary.rejected,
+      reader: (readInWorker() ?? (READ_IN_WORKER_BY_DEFAULT && engine === 'sqlite')) ? 'worker' : 'inline',
+    },
   };
 }
 
@@ -107,7 +123,7 @@ async function phaseReimport(engine: string, file: string): Promise<PhaseResult>
     filePath: file,
     fileName: path.basename(file),
     userId: null,
-    readInWorker: values.worker,
+    readInWorker: readInWorker(),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await db.destroy();
@@ -240,9 +256,12 @@ async function runPhase(phase: string, engine: string, file: string): Promise<Ph
       // As `npm run import` runs: the import's live heap is well under 100 MB, but V8 left to itself
       // grows the heap with garbage long before collecting it (322 MB RSS at 100k rows uncapped).
       `--max-old-space-size=${IMPORT_HEAP_MB}`,
-      '--import',
-      'tsx',
-      process.argv[1]!,
+      ...(values['cpu-prof'] && phase !== 'reference'
+        ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']]
+        : []),
+      ...(values.child === 'tsx'
+        ? ['--import', 'tsx', process.argv[1]!]
+        : [path.join(projectRoot, 'dist', 'scripts', 'bench-import.js')]),
       '--phase',
       phase,
       '--engine',
@@ -253,7 +272,7 @@ async function runPhase(phase: string, engine: string, file: string): Promise<Ph
       values.dir!,
       '--mysql-url',
       values['mysql-url']!,
-      ...(values.worker ? ['--worker'] : []),
+      ...(values.reader ? ['--reader', values.reader] : []),
     ],
     { maxBuffer: 1 << 20 },
   );
@@ -292,10 +311,21 @@ async function main(): Promise<void> {
     return;
   }
   const rows = Number(values.rows);
+  if (values.child !== 'tsx') {
+    console.log('building dist/ (tsc -p tsconfig.build.json) …');
+    const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+      cwd: projectRoot,
+      stdio: 'inherit',
+    });
+    if (build.status !== 0) throw new Error('the build failed');
+  }
   fs.mkdirSync(values.dir!, { recursive: true });
   const file = path.join(values.dir!, `igrs-export-${rows}.csv`);
   if (!fs.existsSync(file)) {
     console.log(`Writing ${rows.toLocaleString('en-IN')} rows to ${file} …`);
+    // Imported here only: the writer loads exceljs, which the measured processes must not carry.
+    const { writeSyntheticExport } = await import('../server/features/complaints/import/synthetic-export.js');
     await writeSyntheticExport(file + '.part', { rows, seed: 'bench', headers: 'hi', badShare: 0 });
     fs.renameSync(file + '.part', file);
   }
@@ -312,7 +342,8 @@ async function main(): Promise<void> {
     const rate = (r: PhaseResult) => r.rows / r.seconds;
     const target = engine === 'mysql' ? 0.8 : 0.7;
     table.push([
-      (engine === 'mysql' ? 'MariaDB' : 'SQLite') + (values.worker ? ' (reader in a worker)' : ''),
+      (engine === 'mysql' ? 'MariaDB' : 'SQLite') +
+        (ours.detail?.reader === 'worker' ? ' (reader in a worker)' : ' (inline reader)'),
       rows.toLocaleString('en-IN'),
       `${rate(ours).toFixed(0)}`,
       `${rate(reference).toFixed(0)} (${refName})`,

@@ -11,6 +11,8 @@ import { AppError, notFound } from '../../shared/errors.js';
 import { asyncHandler, parseInput, route, type RouteDef } from '../../shared/http.js';
 import { clientMessages, t } from '../../shared/i18n.js';
 import { projectRoot } from '../../config.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { PERSONAL_DATA_EXPORTERS, recordExport } from '../audit/export-log.js';
 import {
   countImportErrors,
   findVisibleBatch,
@@ -68,7 +70,7 @@ function batchView(b: BatchRow & { user_name?: string | null }) {
   };
 }
 
-export function importRoutes(db: Knex, importer: ImportService, logger: Logger): RouteDef[] {
+export function importRoutes(db: Knex, importer: ImportService, logger: Logger, audit: AuditLog): RouteDef[] {
   async function startImport(req: Request, background: boolean) {
     if (!req.file) throw new AppError(400, 'import.error.noFile');
     const form = parseInput(uploadForm, req.body ?? {});
@@ -139,18 +141,22 @@ export function importRoutes(db: Knex, importer: ImportService, logger: Logger):
           message: view.message ? t(req.lang, view.message.key, view.message.params) : null,
           errors: errors.map((e) => showError(req.lang, e)),
           errorCount: total,
+          mayDownload: PERSONAL_DATA_EXPORTERS.includes(req.user!.role),
           more: total > errors.length ? { shown: errors.length, total } : null,
         });
       }),
     ),
     route(
       'get',
+      // The rejected rows' values are complainants' names, mobiles and addresses: a personal-data export.
       '/complaints/import/:id/errors.csv',
-      IMPORTERS,
+      PERSONAL_DATA_EXPORTERS,
       'file',
       asyncHandler(async (req, res) => {
         const { id } = parseInput(idParam, req.params);
         if (!(await findVisibleBatch(db, req.user!, id))) throw notFound();
+        const rows = await countImportErrors(db, id);
+        await recordExport(db, req.user!, 'import-errors.csv', { batchId: id }, rows, audit);
         res.setHeader('content-type', 'text/csv; charset=utf-8');
         res.setHeader('content-disposition', `attachment; filename="import-${id}-errors.csv"`);
         await writeErrorsCsv(db, id, req.lang, res);

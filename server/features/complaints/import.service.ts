@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type Clock, nowDb, systemClock } from '../../shared/dates.js';
+import { engineOf } from '../../db/knex.js';
 import {
   readExport,
   type ImportErrorRow,
@@ -12,7 +13,7 @@ import {
   type ReadMessage,
   type ReadSetup,
 } from './import/read-export.js';
-import { readExportInWorker } from './import/read-in-worker.js';
+import { READ_IN_WORKER_BY_DEFAULT, readExportInWorker } from './import/read-in-worker.js';
 import {
   type BatchCounts,
   type ComplaintWrite,
@@ -36,8 +37,10 @@ export { DESIGNATION_NOT_GIVEN } from './import/read-export.js';
 export const DEFAULT_CHUNK_ROWS = 2000;
 // Row errors kept in memory before they are written.
 const ERROR_FLUSH = 2000;
-// Officers remembered between chunks (id by key); past this, later ones are looked up again.
-const KNOWN_OFFICERS = 200_000;
+// Officers remembered between chunks (id by key); past this, later ones are looked up again. A state's
+// export names a few thousand officers; the synthetic one a new officer on most rows, where 200,000
+// remembered ones held some 25 MB of a 300 MB budget for few hits.
+const KNOWN_OFFICERS = 20_000;
 
 export interface ImportOptions {
   filePath: string;
@@ -54,8 +57,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   chunkRows?: number;
   /**
-   * Read and validate the file in a worker thread while this one writes (default: no). At full size
-   * it was faster, but its own heap and tsx loader took peak memory past 300 MB (README, Import benchmark).
+   * Read and validate the file in a worker thread while this one writes. Default: on SQLite when
+   * running compiled (READ_IN_WORKER_BY_DEFAULT); under tsx the worker's own loader costs too much memory.
    */
   readInWorker?: boolean;
   /** Called with the batch id as soon as the batch exists (the upload page polls it). */
@@ -144,7 +147,11 @@ export class ImportService {
         master: await masterIds(db),
         allowedDistricts: options.districtScope ?? 'all',
       };
-      const messages = options.readInWorker ? readExportInWorker(setup) : readExport(setup);
+      // At 1,000,000 rows the worker took SQLite from 0.52 to 0.68–0.72 of the reference (280–292 MB
+      // peak); on MariaDB it gained nothing (123.0 vs 122.5 s), the server using the second core, and
+      // cost 60–70 MB more (README, Import benchmark).
+      const inWorker = options.readInWorker ?? (READ_IN_WORKER_BY_DEFAULT && engineOf(db) === 'sqlite');
+      const messages = inWorker ? readExportInWorker(setup) : readExport(setup);
       const failure = await this.writeAll(messages, dryRun, summary, progress, districtIds);
       if (failure) {
         // Damage found mid-file (a stray quote): the chunks before it are written and stay; a fixed

@@ -15,7 +15,7 @@ export function createComplaintsFeature(deps: AppDeps): Feature {
   return {
     name: 'complaints',
     // The import pages first: /complaints/import must not be read as a complaint id.
-    routes: [...importRoutes(deps.db, importer, deps.logger), ...complaintsRoutes(deps.db)],
+    routes: [...importRoutes(deps.db, importer, deps.logger, deps.audit), ...complaintsRoutes(deps.db)],
     nav: [
       { href: '/complaints', labelKey: 'nav.complaints', allow: BROWSERS },
       { href: '/complaints/import', labelKey: 'nav.import', allow: ['supervisor', 'admin'] },

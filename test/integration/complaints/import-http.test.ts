@@ -136,7 +136,10 @@ describe('complaints import over HTTP and the complaints pages', () => {
       [otherDistrict, false],
     ] as const) {
       expect((await client.getPage(`/complaints/import/${id}`)).status).to.equal(allowed ? 200 : 404);
-      expect((await client.get(`/complaints/import/${id}/errors.csv`)).status).to.equal(allowed ? 200 : 404);
+      // An admin sees the batch but may not download its errors (personal data; see the test below).
+      expect((await client.get(`/complaints/import/${id}/errors.csv`)).status).to.equal(
+        !allowed ? 404 : client === admin ? 403 : 200,
+      );
       expect((await client.get(`/api/imports/${id}`)).status).to.equal(allowed ? 200 : 404);
       expect((await client.getPage('/complaints/import')).text.includes('kanpur.csv')).to.equal(allowed);
     }
@@ -147,6 +150,41 @@ describe('complaints import over HTTP and the complaints pages', () => {
     expect((await supervisor.get(`/api/imports/${refusedId}`)).status).to.equal(200);
     expect((await admin.get(`/api/imports/${refusedId}`)).status).to.equal(200);
     expect((await sameDistrict.get(`/api/imports/${refusedId}`)).status).to.equal(404);
+  });
+
+  it('gives the errors CSV (complainants’ data) only to personal-data exporters, and logs each download', async () => {
+    const res = await supervisor.post(
+      '/api/imports',
+      upload(
+        csvOf([
+          { reference_no: '7301', mobile: '12' },
+          { reference_no: '7302', district: 'Gotham' },
+        ]),
+      ),
+    );
+    const id = res.json().batch.batchId as number;
+    const link = `/complaints/import/${id}/errors.csv`;
+    expect((await supervisor.getPage(`/complaints/import/${id}`)).text).to.contain(link);
+    expect((await supervisor.get(link)).status).to.equal(200);
+    const logged = await t.db('audit_log').where({ action: 'export.made' });
+    expect(logged).to.have.length(1);
+    expect(JSON.parse(logged[0].after_state)).to.deep.include({
+      what: 'import-errors.csv',
+      filters: { batchId: id },
+      rows: 2,
+    });
+
+    for (const role of ['admin', 'session_officer', 'caller', 'viewer'] as const) {
+      const u = await aUser(t.db, { role, districts: 'all' });
+      const client = await new TestClient(server.url).signIn(u.username, u.password);
+      expect((await client.get(link)).status, role).to.equal(403);
+      if (role === 'admin') {
+        const page = await client.getPage(`/complaints/import/${id}`);
+        expect(page.status).to.equal(200);
+        expect(page.text, 'no download link for an admin').not.to.contain(link);
+      }
+    }
+    expect(await t.db('audit_log').where({ action: 'export.made' })).to.have.length(1);
   });
 
   it('lets only supervisors and admins import', async () => {

@@ -8,6 +8,7 @@ import { COLUMNS, type ColumnKey } from '../../../server/features/complaints/imp
 import type { CellValue } from '../../../server/features/complaints/import/normalise.js';
 import { writeSyntheticExport } from '../../../server/features/complaints/import/synthetic-export.js';
 import { DESIGNATION_NOT_GIVEN, ImportService } from '../../../server/features/complaints/import.service.js';
+import { insertNewComplaints } from '../../../server/features/complaints/import.repository.js';
 import { fixedClock } from '../../../server/shared/dates.js';
 import { useTestDb } from '../../helpers/db.js';
 import {
@@ -341,6 +342,26 @@ describe('complaints import (database)', () => {
     const b = await complaint(t.db, '2002');
     expect(b.complainant_name).to.equal('नया नाम');
     expect(Boolean(b.redisposed)).to.equal(false);
+  });
+
+  it('writes a "new" complaint that another import stored meanwhile as an update, not a failure', async () => {
+    await run(fileOf(csvOf([{ reference_no: '2101', complainant_name: 'पहला नाम' }])));
+    const stored = await complaint(t.db, '2101');
+    const {
+      id: _id,
+      last_verified_at: _verified,
+      ...write
+    } = stored as Record<string, string | number | null>;
+    // As the importer's write of a chunk it read before the other import committed.
+    await t.db.transaction((trx) =>
+      insertNewComplaints(trx, [
+        { ...write, complainant_name: 'दूसरा नाम' },
+        { ...write, reference_no: '2102', complainant_name: 'नया' },
+      ]),
+    );
+    expect((await complaint(t.db, '2101')).complainant_name).to.equal('दूसरा नाम');
+    expect((await complaint(t.db, '2101')).id).to.equal(stored.id);
+    expect((await complaint(t.db, '2102')).complainant_name).to.equal('नया');
   });
 
   it('a dry run reports the counts and writes no complaint', async () => {

@@ -5,6 +5,12 @@ import { Worker } from 'node:worker_threads';
 import { unpackRows } from './chunk-codec.js';
 import type { ReadMessage, ReadSetup } from './read-export.js';
 
+/**
+ * Whether a worker can be the default reader: when running compiled (dist/, as in production). Not
+ * under tsx: a worker registers tsx's loader again, about 95 MB more.
+ */
+export const READ_IN_WORKER_BY_DEFAULT = !import.meta.url.endsWith('.ts');
+
 /** Chunks the worker may read ahead of the writer: enough to keep both busy, few enough to keep memory flat. */
 export const READ_AHEAD_CHUNKS = 2;
 // The reader's live heap is a chunk or three of rows and the parser's buffers; capped, V8 collects

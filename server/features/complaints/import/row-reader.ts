@@ -1,9 +1,9 @@
 // Streams the rows of an uploaded export (CSV or XLSX) with the row numbers a spreadsheet user sees.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { type Duplex, pipeline, type Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
-import ExcelJS from 'exceljs';
 import { AppError } from '../../../shared/errors.js';
 import { matchKey, type CellValue } from './normalise.js';
 
@@ -71,7 +71,7 @@ export async function openRowSource(filePath: string, options: RowSourceOptions 
   const sniffed = await sniffFile(filePath);
   const physical =
     sniffed.format === 'xlsx'
-      ? readXlsxRecords(filePath, options.sheet, options.onBytes)
+      ? readXlsxRecords(loadExcel(), filePath, options.sheet, options.onBytes)
       : readCsvRecords(filePath, sniffed, options.onBytes);
   try {
     return await withHeader(sniffed.format, physical, options);
@@ -237,6 +237,14 @@ function csvError(error: unknown, line: number): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+type ExcelModule = typeof import('exceljs');
+/**
+ * exceljs, loaded when the first workbook is opened: it adds about 28 MB to every thread that imports
+ * it, and a CSV import's reader thread needs none of it. Required (it is CommonJS), not import()ed:
+ * the same module instance as elsewhere, and no await between opening the file and reading it.
+ */
+const loadExcel = (): ExcelModule => createRequire(import.meta.url)('exceljs') as ExcelModule;
+
 // exceljs' streaming types omit what we need; these describe the parts we use.
 interface XlsxCellObject {
   richText?: { text: string }[];
@@ -287,6 +295,7 @@ async function* utf8Chunks(chunks: AsyncIterable<Buffer | string>): AsyncGenerat
 }
 
 function readXlsxRecords(
+  ExcelJS: ExcelModule,
   filePath: string,
   sheetName: string | undefined,
   onBytes: ((chunk: Buffer) => void) | undefined,
