@@ -328,7 +328,13 @@ function readXlsxRecords(
       try {
         for await (const sheet of workbook) {
           seen.push(sheet.name);
-          if (!isWantedSheet(sheet.name, sheetName, workbook, seen.length)) continue;
+          if (!isWantedSheet(sheet.name, sheetName, workbook, seen.length)) {
+            // Read through, not skipped: a sheet stored before the shared strings is parsed from a temporary copy,
+            // which exceljs deletes as soon as we ask for the next sheet; skipped, the copy could be deleted while
+            // it was still being opened, and the stream's ENOENT went uncaught and ended the process.
+            for await (const row of sheet) void row;
+            continue;
+          }
           stream.sheet = sheet.name;
           for await (const row of sheet) yield { rowNumber: row.number, values: xlsxRowValues(row) };
           return;
