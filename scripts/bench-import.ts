@@ -1,5 +1,5 @@
 // npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--reader worker|inline] [--child dist|tsx]: import speed and peak memory beside each engine's own bulk path.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { columnForHeader, type ColumnKey } from '../server/features/complaints/i
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { ImportService } from '../server/features/complaints/import.service.js';
 import { READ_IN_WORKER_BY_DEFAULT } from '../server/features/complaints/import/read-in-worker.js';
+import { buildDist } from './bench-build.js';
 
 const { values } = parseArgs({
   options: {
@@ -312,13 +313,7 @@ async function main(): Promise<void> {
   }
   const rows = Number(values.rows);
   if (values.child !== 'tsx') {
-    console.log('building dist/ (tsc -p tsconfig.build.json) …');
-    const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-      cwd: projectRoot,
-      stdio: 'inherit',
-    });
-    if (build.status !== 0) throw new Error('the build failed');
+    buildDist();
   }
   fs.mkdirSync(values.dir!, { recursive: true });
   const file = path.join(values.dir!, `igrs-export-${rows}.csv`);

@@ -24,6 +24,7 @@ import { EventBus } from '../server/shared/events.js';
 import { seededRandom } from '../server/shared/random.js';
 import type { AppDeps } from '../server/deps.js';
 import { BENCH_MYSQL_URL, benchDatabase } from './bench-sample-database.js';
+import { buildDist } from './bench-build.js';
 
 const { values } = parseArgs({
   options: {
@@ -230,13 +231,7 @@ async function main(): Promise<void> {
   const engines = values.engine === 'both' ? ['sqlite', 'mysql'] : [values.engine!];
   if (values.child !== 'tsx') {
     // The measured process runs the compiled JavaScript, as `npm run start:prod` does: build it first.
-    console.log('building dist/ (tsc -p tsconfig.build.json)...');
-    const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-      cwd: projectRoot,
-      stdio: 'inherit',
-    });
-    if (build.status !== 0) throw new Error('the build failed');
+    buildDist();
   }
   const rows: string[] = [];
   const rounds: string[] = [];
