@@ -3,18 +3,13 @@
 // compiled dist/ (node, no TypeScript loader), on a session that process planned; prints one RESULT line.
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { pino } from 'pino';
-import { loadConfig } from '../server/config.js';
-import type { AppDeps } from '../server/deps.js';
 import { createDb } from '../server/db/knex.js';
-import { AuditLog } from '../server/features/audit/audit-log.js';
 import { findUserById } from '../server/features/auth/users.repository.js';
 import { drawSample } from '../server/features/sessions/draw.service.js';
 import { streamFrameRows } from '../server/features/sessions/frame.repository.js';
 import { findSession } from '../server/features/sessions/sessions.repository.js';
 import { systemClock } from '../server/shared/dates.js';
-import { EventBus } from '../server/shared/events.js';
-import { benchDatabase } from './bench-sample-database.js';
+import { benchDatabase, benchDeps } from './bench-sample-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,18 +24,7 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
 
 async function measure(): Promise<void> {
   const db = createDb(benchDatabase(values.engine!));
-  const deps: AppDeps = {
-    config: loadConfig({
-      NODE_ENV: 'test',
-      SESSION_SECRET: 'bench-secret-bench-secret',
-      LOG_LEVEL: 'silent',
-    }),
-    db,
-    clock: systemClock,
-    logger: pino({ level: 'silent' }),
-    events: new EventBus(),
-    audit: new AuditLog(systemClock),
-  };
+  const deps = benchDeps(db);
   const sessionId = Number(values.session);
   const supervisor = (await findUserById(db, Number(values.supervisor)))!;
   const session = (await findSession(db, sessionId))!;

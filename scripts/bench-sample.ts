@@ -9,21 +9,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import knexFactory, { type Knex } from 'knex';
-import { pino } from 'pino';
 import { DateTime } from 'luxon';
 import { projectRoot } from '../server/config.js';
-import { loadConfig } from '../server/config.js';
 import { createDb, engineOf } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
-import { AuditLog } from '../server/features/audit/audit-log.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { findUserById } from '../server/features/auth/users.repository.js';
 import { newSessionInput, SessionsService } from '../server/features/sessions/sessions.service.js';
-import { systemClock, toDbTime } from '../server/shared/dates.js';
-import { EventBus } from '../server/shared/events.js';
+import { toDbTime } from '../server/shared/dates.js';
 import { seededRandom } from '../server/shared/random.js';
-import type { AppDeps } from '../server/deps.js';
-import { BENCH_MYSQL_URL, benchDatabase } from './bench-sample-database.js';
+import { BENCH_MYSQL_URL, benchDatabase, benchDeps } from './bench-sample-database.js';
 import { buildDist } from './bench-build.js';
 
 const { values } = parseArgs({
@@ -167,18 +162,7 @@ async function planSession(
   db: Knex,
   callerIds: number[],
 ): Promise<{ sessionId: number; supervisorId: number }> {
-  const deps: AppDeps = {
-    config: loadConfig({
-      NODE_ENV: 'test',
-      SESSION_SECRET: 'bench-secret-bench-secret',
-      LOG_LEVEL: 'silent',
-    }),
-    db,
-    clock: systemClock,
-    logger: pino({ level: 'silent' }),
-    events: new EventBus(),
-    audit: new AuditLog(systemClock),
-  };
+  const deps = benchDeps(db);
   const supervisorRow = (await db('users').where({ username: 'bench-supervisor' }).first('id')) as {
     id: number;
   };
