@@ -1,13 +1,12 @@
 // A supervisor starts a session's automated calls from its page in a real browser (Debian Chromium), against fake Twilio.
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../server/http-server.js';
 import { startServer } from '../../server/http-server.js';
 import { fixedClock } from '../../server/shared/dates.js';
 import { testDeps, TestClient } from '../helpers/app.js';
 import { aUser } from '../helpers/builders.js';
 import { anIvrSession } from '../helpers/builders-telephony.js';
-import { browserCookies, hasChromium, launchChromium } from '../helpers/browser.js';
+import { browserCookies, hasChromium, useChromium } from '../helpers/browser.js';
 import { cookieOf } from '../helpers/board-client.js';
 import { useTestDb } from '../helpers/db.js';
 import { FakeTwilio, freePort } from '../helpers/fake-twilio/server.js';
@@ -18,16 +17,10 @@ const officeCallerId = '+915122300001';
 describeWithChromium('starting IVR calls from the session page in a browser (Debian Chromium)', function () {
   this.timeout(90_000);
   const t = useTestDb();
-  let browser: Browser;
+  const chromium = useChromium();
   let server: RunningServer | null = null;
   let fake: FakeTwilio | null = null;
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
   afterEach(async () => {
     await server?.close();
     await fake?.close();
@@ -39,21 +32,12 @@ describeWithChromium('starting IVR calls from the session page in a browser (Deb
     const port = await freePort();
     const deps = testDeps(t.db, {
       clock: fixedClock('2026-11-23T06:00:00Z'), // 11:30 in Kanpur
-      config: {
-        publicBaseUrl: `http://127.0.0.1:${port}`,
-        twilio: { accountSid: fake.accountSid, authToken: fake.authToken, callerId: officeCallerId },
-        telephony: {
-          apiBaseUrl: fake.baseUrl,
-          voice: 'Polly.Aditi',
-          language: 'hi-IN',
-          recordingRetentionDays: 30,
-        },
-      },
+      config: fake.deskConfig(port, officeCallerId),
     });
     server = await startServer(deps, port, '127.0.0.1');
     const boss = await aUser(t.db, { role: 'supervisor' });
     const signed = await new TestClient(server.url).signIn(boss.username, boss.password);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies(browserCookies(cookieOf(signed), server.url));
     const page = await context.newPage();
     const errors: string[] = [];

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import twilio from 'twilio';
+import type { Config } from '../../../server/config.js';
 import { findElements, readTwiml } from './twiml-reader.js';
 
 export interface FakeTwilioOptions {
@@ -168,6 +169,20 @@ export class FakeTwilio {
     fake.server = server;
     fake.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return fake;
+  }
+
+  /** The desk's settings for Twilio mode against this fake, with the desk served on 127.0.0.1:`port`. */
+  deskConfig(port: number, callerId: string): Partial<Config> {
+    return {
+      publicBaseUrl: `http://127.0.0.1:${port}`,
+      twilio: { accountSid: this.accountSid, authToken: this.authToken, callerId },
+      telephony: {
+        apiBaseUrl: this.baseUrl,
+        voice: 'Polly.Aditi',
+        language: 'hi-IN',
+        recordingRetentionDays: 30,
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -31,16 +31,7 @@ describe('telephony through the app (fake Twilio)', () => {
     // 11:30 in Kanpur on a working day: inside the queue's calling hours.
     deps = testDeps(t.db, {
       clock: fixedClock('2026-11-23T06:00:00Z'),
-      config: {
-        publicBaseUrl: `http://127.0.0.1:${port}`,
-        twilio: { accountSid: fake.accountSid, authToken: fake.authToken, callerId: officeCallerId },
-        telephony: {
-          apiBaseUrl: fake.baseUrl,
-          voice: 'Polly.Aditi',
-          language: 'hi-IN',
-          recordingRetentionDays: 30,
-        },
-      },
+      config: fake.deskConfig(port, officeCallerId),
     });
     events = [];
     for (const name of ['attempt:updated', 'task:changed', 'outcome:recorded', 'caller:state'] as const) {

@@ -1,6 +1,5 @@
 // The session page's IVR button over HTTP: shown only in Twilio mode, a confirmation, then the calls placed (fake Twilio).
 import { expect } from 'chai';
-import type { Config } from '../../../server/config.js';
 import type { RunningServer } from '../../../server/http-server.js';
 import { startServer } from '../../../server/http-server.js';
 import { fixedClock } from '../../../server/shared/dates.js';
@@ -28,17 +27,8 @@ describe('starting IVR calls from the session page (fake Twilio)', () => {
   async function startTwilio(at = '2026-11-23T06:00:00Z') {
     fake = await FakeTwilio.start({ callerIds: [officeCallerId] });
     const port = await freePort();
-    const config: Partial<Config> = {
-      publicBaseUrl: `http://127.0.0.1:${port}`,
-      twilio: { accountSid: fake.accountSid, authToken: fake.authToken, callerId: officeCallerId },
-      telephony: {
-        apiBaseUrl: fake.baseUrl,
-        voice: 'Polly.Aditi',
-        language: 'hi-IN',
-        recordingRetentionDays: 30,
-      },
-    };
-    server = await startServer(testDeps(t.db, { clock: fixedClock(at), config }), port, '127.0.0.1');
+    const deps = testDeps(t.db, { clock: fixedClock(at), config: fake.deskConfig(port, officeCallerId) });
+    server = await startServer(deps, port, '127.0.0.1');
   }
   const supervisorClient = async (districts = ['kanpur-nagar']) => {
     const boss = await aUser(t.db, { role: 'supervisor', districts });
