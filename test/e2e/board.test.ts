@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.js';
 import type { AppDeps } from '../../server/deps.js';
 import { startServer, type RunningServer } from '../../server/http-server.js';
@@ -10,7 +10,7 @@ import { nowDb } from '../../server/shared/dates.js';
 import { aUser } from '../helpers/builders.js';
 import { aBoardSession, aBoardTask, anOutcome } from '../helpers/builders-board.js';
 import { cookieOf } from '../helpers/board-client.js';
-import { browserCookies, hasChromium, launchChromium } from '../helpers/browser.js';
+import { browserCookies, hasChromium, useChromium } from '../helpers/browser.js';
 import { useTestDb } from '../helpers/db.js';
 
 const describeWithChromium = hasChromium ? describe : describe.skip;
@@ -18,16 +18,10 @@ const describeWithChromium = hasChromium ? describe : describe.skip;
 describeWithChromium('live board in a browser (Debian Chromium)', function () {
   this.timeout(60_000);
   const t = useTestDb();
-  let browser: Browser;
+  const chromium = useChromium();
   let server: RunningServer;
   let deps: AppDeps;
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
   beforeEach(async () => {
     deps = testDeps(t.db, { config: { redisUrl: process.env.TEST_REDIS_URL } });
     server = await startTestServer(deps);
@@ -39,7 +33,7 @@ describeWithChromium('live board in a browser (Debian Chromium)', function () {
   async function openBoard(sessionId: number): Promise<Page> {
     const supervisor = await aUser(t.db, { role: 'supervisor', displayName: 'जिलाधिकारी कार्यालय' });
     const client = await new TestClient(server.url).signIn(supervisor.username, supervisor.password);
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const context = await chromium.browser.newContext({ viewport: { width: 1600, height: 1000 } });
     await context.addCookies(browserCookies(cookieOf(client), server.url));
     const page = await context.newPage();
     page.on('pageerror', (err) => console.error('board page error:', err));

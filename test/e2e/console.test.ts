@@ -1,12 +1,11 @@
 // A caller works through a session in a real browser (Debian Chromium): keyboard only, a network failure, the next call.
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../server/http-server.js';
 import { fixedClock } from '../../server/shared/dates.js';
 import { startTestServer, testDeps } from '../helpers/app.js';
 import { aComplaint, aUser } from '../helpers/builders.js';
 import { aSession, aTask } from '../helpers/builders-calls.js';
-import { hasChromium, launchChromium } from '../helpers/browser.js';
+import { hasChromium, useChromium } from '../helpers/browser.js';
 import { useTestDb } from '../helpers/db.js';
 
 const describeWithChromium = hasChromium ? describe : describe.skip;
@@ -14,15 +13,9 @@ const describeWithChromium = hasChromium ? describe : describe.skip;
 describeWithChromium('the caller’s console in a browser (Debian Chromium)', function () {
   this.timeout(90_000);
   const t = useTestDb();
-  let browser: Browser;
+  const chromium = useChromium();
   let server: RunningServer;
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
   afterEach(async () => {
     await server?.close();
   });
@@ -42,7 +35,10 @@ describeWithChromium('the caller’s console in a browser (Debian Chromium)', fu
     server = await startTestServer(testDeps(t.db, { clock: fixedClock('2026-11-23T11:00:00+05:30') }));
 
     // A phone-sized screen: the console must work there too.
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'hi-IN' });
+    const context = await chromium.browser.newContext({
+      viewport: { width: 390, height: 844 },
+      locale: 'hi-IN',
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));

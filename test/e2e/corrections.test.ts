@@ -2,14 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { projectRoot } from '../../server/config.js';
 import type { RunningServer } from '../../server/http-server.js';
 import { fixedClock } from '../../server/shared/dates.js';
 import { startTestServer, testDeps, TestClient } from '../helpers/app.js';
 import { aComplaint, aUser } from '../helpers/builders.js';
 import { aSession, aTask } from '../helpers/builders-calls.js';
-import { browserCookies, hasChromium, launchChromium } from '../helpers/browser.js';
+import { browserCookies, hasChromium, useChromium } from '../helpers/browser.js';
 import { cookieOf } from '../helpers/board-client.js';
 import { useTestDb } from '../helpers/db.js';
 
@@ -18,15 +17,9 @@ const describeWithChromium = hasChromium ? describe : describe.skip;
 describeWithChromium('outcome corrections in a browser (Debian Chromium)', function () {
   this.timeout(90_000);
   const t = useTestDb();
-  let browser: Browser;
+  const chromium = useChromium();
   let server: RunningServer;
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
   afterEach(async () => {
     await server?.close();
   });
@@ -51,7 +44,7 @@ describeWithChromium('outcome corrections in a browser (Debian Chromium)', funct
     expect(recorded.status).to.equal(201);
 
     const signed = await new TestClient(server.url).signIn(supervisor.username, supervisor.password);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies(browserCookies(cookieOf(signed), server.url));
     const page = await context.newPage();
     const errors: string[] = [];

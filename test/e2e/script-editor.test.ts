@@ -2,14 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { projectRoot } from '../../server/config.js';
 import type { RunningServer } from '../../server/http-server.js';
 import { fixedClock, nowDb } from '../../server/shared/dates.js';
 import { startTestServer, testDeps, TestClient } from '../helpers/app.js';
 import { aComplaint, aUser } from '../helpers/builders.js';
 import { aSession, aTask } from '../helpers/builders-calls.js';
-import { browserCookies, hasChromium, launchChromium } from '../helpers/browser.js';
+import { browserCookies, hasChromium, useChromium } from '../helpers/browser.js';
 import { cookieOf } from '../helpers/board-client.js';
 import { useTestDb } from '../helpers/db.js';
 
@@ -18,21 +18,15 @@ const describeWithChromium = hasChromium ? describe : describe.skip;
 describeWithChromium('the script editor’s live preview in a browser (Debian Chromium)', function () {
   this.timeout(90_000);
   const t = useTestDb();
-  let browser: Browser;
+  const chromium = useChromium();
   let server: RunningServer;
 
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
   afterEach(async () => {
     await server?.close();
   });
 
   async function pageAs(client: TestClient): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies(browserCookies(cookieOf(client), server.url));
     const page = await context.newPage();
     const errors: string[] = [];

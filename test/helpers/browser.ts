@@ -18,6 +18,23 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** One Chromium for a describe block: launched before its tests, closed after them; read it as `chromium.browser`. */
+export function useChromium(): { readonly browser: Browser } {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('Chromium is launched in the describe block’s before hook');
+      return browser;
+    },
+  };
+}
+
 /** Cookies a TestClient holds, in the shape a browser context takes. */
 export function browserCookies(cookieHeader: string, url: string) {
   return cookieHeader
