@@ -133,9 +133,7 @@ function queueParts(userId: number, openIds: number[], pooled: number[], nowText
     // every due task of the session on each claim; it then walks the claim-order index, as MySQL/MariaDB does
     // (their parsers drop the plus, so their plan is the same).
     const due = (db: Knex) =>
-      db('call_tasks')
-        .where({ session_id: sessionId, status: 'queued' })
-        .whereRaw('+due_at <= ?', [nowText]);
+      db('call_tasks').where({ session_id: sessionId, status: 'queued' }).whereRaw('+due_at <= ?', [nowText]);
     parts.push({
       name: `own${sessionId}`,
       tasks: (db) => due(db).where('assigned_user_id', userId),
