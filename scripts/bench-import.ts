@@ -1,5 +1,5 @@
 // npm run bench:import -- [--rows N] [--engine sqlite|mysql|both] [--reader worker|inline] [--child dist|tsx]: import speed and peak memory beside each engine's own bulk path.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import knexFactory, { type Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import Papa from 'papaparse';
 import { parseDatabaseUrl, projectRoot } from '../server/config.js';
-import { createDb } from '../server/db/knex.js';
+import { createDb, engineOf } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { AuditLog } from '../server/features/audit/audit-log.js';
 import { columnForHeader, type ColumnKey } from '../server/features/complaints/import/columns.js';
@@ -18,6 +18,7 @@ import { ensureMasterData } from '../server/features/complaints/master-data.repo
 import { ImportService } from '../server/features/complaints/import.service.js';
 import { READ_IN_WORKER_BY_DEFAULT } from '../server/features/complaints/import/read-in-worker.js';
 import { buildDist } from './bench-build.js';
+import { processCpuMs } from './bench-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,6 +56,10 @@ interface PhaseResult {
   seconds: number;
   rows: number;
   peakMb: number;
+  /** CPU seconds the measured process used, all its threads together. */
+  cpuS?: number;
+  /** CPU seconds the database server used meanwhile (MariaDB on this machine; unset when not found). */
+  serverCpuS?: number;
   detail?: Record<string, number | string>;
 }
 
@@ -77,16 +82,26 @@ const dbName = () => new URL(values['mysql-url']!).pathname.slice(1);
 const sqliteFile = () => path.join(values.dir!, 'bench.sqlite');
 
 async function emptyComplaints(db: Knex): Promise<void> {
-  for (const table of [
+  const tables = [
     'import_batch_districts',
     'complaint_report_history',
     'complaints',
     'officers',
     'import_errors',
     'import_batches',
-  ]) {
-    await db(table).del();
+  ];
+  if (engineOf(db) === 'mysql') {
+    // TRUNCATE, not DELETE: a DELETE of the last run's rows leaves InnoDB's purge thread busy with them
+    // for seconds into the timed import. TRUNCATE refuses a table other tables refer to, so their
+    // checks are off on this one connection while it runs.
+    await db.transaction(async (trx) => {
+      await trx.raw('SET FOREIGN_KEY_CHECKS = 0');
+      for (const table of tables) await trx.raw(`TRUNCATE TABLE \`${table}\``);
+      await trx.raw('SET FOREIGN_KEY_CHECKS = 1');
+    });
+    return;
   }
+  for (const table of tables) await db(table).del();
 }
 
 async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
@@ -250,7 +265,35 @@ async function readFirstLine(file: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------------
 // The parent: makes the file once, prepares each database, runs the phases and prints the table.
 
+/** The local MariaDB/MySQL server's pid, to read its CPU time; undefined when it runs elsewhere. */
+function databaseServerPid(): number | undefined {
+  for (const name of ['mariadbd', 'mysqld']) {
+    try {
+      const pid = Number(execFileSync('pidof', ['-s', name], { encoding: 'utf8' }).trim());
+      if (pid > 0) return pid;
+    } catch {
+      // not running under this name
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Waits until the database server has used under 5% of a core for a second: the last phase's dirty
+ * pages are flushed by background threads, which would otherwise be measured in the next phase.
+ */
+async function serverAtRest(pid: number): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const before = processCpuMs(pid);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (processCpuMs(pid) - before < 50) return;
+  }
+}
+
 async function runPhase(phase: string, engine: string, file: string): Promise<PhaseResult> {
+  const serverPid = engine === 'mysql' ? databaseServerPid() : undefined;
+  if (serverPid !== undefined) await serverAtRest(serverPid);
+  const serverCpuBefore = serverPid === undefined ? 0 : processCpuMs(serverPid);
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -277,7 +320,9 @@ async function runPhase(phase: string, engine: string, file: string): Promise<Ph
     ],
     { maxBuffer: 1 << 20 },
   );
-  return JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as PhaseResult;
+  if (serverPid !== undefined) result.serverCpuS = (processCpuMs(serverPid) - serverCpuBefore) / 1000;
+  return result;
 }
 
 async function prepareDatabase(engine: string): Promise<void> {
@@ -308,7 +353,8 @@ async function main(): Promise<void> {
           : engine === 'mysql'
             ? await phaseMysqlReference(file)
             : await phaseSqliteReference(file);
-    console.log(JSON.stringify(result));
+    const cpu = process.cpuUsage();
+    console.log(JSON.stringify({ ...result, cpuS: (cpu.user + cpu.system) / 1e6 }));
     return;
   }
   const rows = Number(values.rows);
@@ -328,6 +374,7 @@ async function main(): Promise<void> {
   console.log(`${file}: ${(size / 1024 ** 2).toFixed(0)} MB, ${(size / rows).toFixed(0)} bytes a row`);
   const engines = values.engine === 'both' ? ['sqlite', 'mysql'] : [values.engine!];
   const table: string[][] = [];
+  const cpuTable: string[][] = [];
   for (const engine of engines) {
     await prepareDatabase(engine);
     const reference = await runPhase('reference', engine, file);
@@ -346,6 +393,15 @@ async function main(): Promise<void> {
       `${ours.peakMb.toFixed(0)} MB`,
       `${rate(again).toFixed(0)} (unchanged ${again.detail?.unchanged})`,
     ]);
+    const engineName = engine === 'mysql' ? 'MariaDB' : 'SQLite';
+    for (const [name, r] of [
+      ['reference', reference],
+      ['import', ours],
+      ['re-import', again],
+    ] as const) {
+      const server = r.serverCpuS === undefined ? '—' : r.serverCpuS.toFixed(1);
+      cpuTable.push([engineName, name, r.seconds.toFixed(1), r.cpuS?.toFixed(1) ?? '—', server]);
+    }
     console.log(
       `${engine}: import ${ours.seconds.toFixed(1)} s, reference ${reference.seconds.toFixed(1)} s, re-import ${again.seconds.toFixed(1)} s`,
     );
@@ -361,6 +417,12 @@ async function main(): Promise<void> {
   ];
   const lines = [head, head.map(() => '---'), ...table].map((cells) => `| ${cells.join(' | ')} |`);
   console.log('\n' + lines.join('\n'));
+  // Where the time goes: the measured process's CPU (all threads) and the database server's, beside the wall clock.
+  const cpuHead = ['engine', 'phase', 'wall s', 'process CPU s', 'database server CPU s'];
+  const cpuLines = [cpuHead, cpuHead.map(() => '---'), ...cpuTable].map(
+    (cells) => `| ${cells.join(' | ')} |`,
+  );
+  console.log('\n' + cpuLines.join('\n'));
   console.log(
     `\nMachine: ${os.cpus().length} cores, load average ${os
       .loadavg()

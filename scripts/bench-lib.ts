@@ -52,7 +52,12 @@ export function productServer(databaseUrl: string, env: Record<string, string> =
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
 export function cpuMs(p: Proc): number {
-  const stat = fs.readFileSync(`/proc/${p.child.pid}/stat`, 'utf8');
+  return processCpuMs(p.child.pid!);
+}
+
+/** CPU time (user + system, all threads) of any process by its pid, in ms, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in ticks of 10 ms.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;

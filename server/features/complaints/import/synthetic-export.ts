@@ -246,6 +246,8 @@ const DESIGNATIONS: Record<string, string[]> = {
   electricity: ['अधिशासी अभियंता', 'उपखंड अधिकारी'],
   'municipal-corporation': ['जोनल अधिकारी', 'अपर नगर आयुक्त'],
 };
+// Officers a district's department has to dispose of complaints (one for each tehsil and a few more).
+const OFFICERS_PER_DEPARTMENT = 6;
 const GENERIC_DESIGNATIONS = ['जिला स्तरीय अधिकारी', 'नोडल अधिकारी', 'सहायक निदेशक'];
 const COMPLAINT_SENTENCES = [
   'प्रार्थी द्वारा पूर्व में भी कई बार प्रार्थना पत्र दिया गया, परंतु आज तक कोई कार्यवाही नहीं हुई है।',
@@ -374,6 +376,21 @@ function createRowGenerator(rng: Random, options: SyntheticExportOptions, format
   const referenceStart = options.referenceStart ?? 0;
   const extraColumns = options.extraColumns ?? true;
   let lastGoodReference: string | undefined;
+  // A district's complaints of one department go to the few officers of that department there (its
+  // tehsildars, SDMs, station officers), as in real exports, which name a few thousand officers in all.
+  const roster = new Map<string, { name: string; designation: string }[]>();
+  const officersOf = (district: MasterEntry, department: MasterEntry) => {
+    const key = `${district.code}/${department.code}`;
+    let officers = roster.get(key);
+    if (!officers) {
+      officers = Array.from({ length: OFFICERS_PER_DEPARTMENT }, () => ({
+        name: `${rng.pick(FIRST_NAMES)} ${rng.pick(SURNAMES)}`,
+        designation: rng.pick(DESIGNATIONS[department.code] ?? GENERIC_DESIGNATIONS),
+      }));
+      roster.set(key, officers);
+    }
+    return officers;
+  };
 
   return function generateRow(i: number): Generated {
     let bad: BadRowKind | undefined =
@@ -387,8 +404,7 @@ function createRowGenerator(rng: Random, options: SyntheticExportOptions, format
     const village = rng.pick(VILLAGES);
     const tehsil = rng.pick(TEHSILS);
     const subject = rng.pick(SUBJECTS[department.code] ?? GENERIC_SUBJECTS);
-    const officer = `${rng.pick(FIRST_NAMES)} ${rng.pick(SURNAMES)}`;
-    const designation = rng.pick(DESIGNATIONS[department.code] ?? GENERIC_DESIGNATIONS);
+    const { name: officer, designation } = rng.pick(officersOf(district, department));
 
     // Wall-clock times in Kolkata, held as UTC fields (as XLSX cells hold them).
     const disposedWall = from + Math.floor(rng.next() * (to - from));
