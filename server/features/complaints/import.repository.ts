@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { engineOf } from '../../db/knex.js';
+import { RawText } from './import/raw-text.js';
 import type { ComplaintWrite, ImportErrorRow, OfficerKey } from './import/read-export.js';
 
 export type { ComplaintWrite, ImportErrorRow, OfficerKey } from './import/read-export.js';
@@ -227,17 +228,22 @@ async function insertMany(
     for (const c of columns) {
       const v = row[c];
       if (typeof v === 'string') size += v.length;
+      else if (v instanceof RawText) size += v.byteLength;
     }
     if (tuples > 0 && (tuples >= maxRows || (chars + size) * 3 > STATEMENT_BYTES)) await flush();
-    for (const c of columns) {
-      const v = row[c];
-      bindings.push(typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null));
-    }
+    for (const c of columns) bindings.push(bindingOf(row[c]));
     tuples++;
     chars += size + columns.length * 4;
   }
   await flush();
   return returned;
+}
+
+/** A value as a driver binds it: booleans as 0/1, texts kept as bytes as strings (Buffers would be BLOBs). */
+function bindingOf(v: unknown): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof RawText) return v.toString();
+  return v ?? null;
 }
 
 interface SqliteStatement {
@@ -294,8 +300,7 @@ async function sqliteComplaintWriter(trx: Knex, sample: ComplaintWrite, kind: 'u
 
 function sqliteValues(row: ComplaintWrite, columns: string[], values: unknown[]): void {
   for (let i = 0; i < columns.length; i++) {
-    const v = row[columns[i]!];
-    values[i] = typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null);
+    values[i] = bindingOf(row[columns[i]!]);
   }
 }
 
@@ -354,6 +359,92 @@ function tsvValue(v: unknown): string {
   return HAS_TSV_SPECIAL.test(s) ? s.replace(TSV_SPECIAL, (c) => TSV_ESCAPES[c]!) : s;
 }
 
+const BACKSLASH = 0x5c;
+const TSV_ESCAPED_BYTES: Record<number, number> = {
+  0x5c: 0x5c,
+  0x09: 0x74,
+  0x0a: 0x6e,
+  0x0d: 0x72,
+  0x00: 0x30,
+};
+
+/** Tab-separated text for LOAD DATA, built as bytes: texts kept as bytes are copied, not decoded and encoded. */
+class TsvBlock {
+  private buffer: Buffer;
+  private n = 0;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  private room(more: number): void {
+    if (this.n + more <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.n + more));
+    this.buffer.copy(bigger, 0, 0, this.n);
+    this.buffer = bigger;
+  }
+
+  text(text: string): void {
+    if (text === '') return;
+    this.room(text.length * 3); // a UTF-16 unit is at most 3 bytes of UTF-8
+    this.n += this.buffer.write(text, this.n, 'utf8');
+  }
+
+  /** UTF-8 bytes with LOAD DATA's specials escaped (ASCII bytes never occur inside a multi-byte character). */
+  bytes(bytes: Buffer): void {
+    const plain =
+      bytes.indexOf(BACKSLASH) === -1 &&
+      bytes.indexOf(0x09) === -1 &&
+      bytes.indexOf(0x0a) === -1 &&
+      bytes.indexOf(0x0d) === -1 &&
+      bytes.indexOf(0x00) === -1;
+    if (plain) {
+      this.room(bytes.length);
+      this.n += bytes.copy(this.buffer, this.n);
+      return;
+    }
+    this.room(bytes.length * 2);
+    const out = this.buffer;
+    let n = this.n;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      const escaped = b < 0x60 ? TSV_ESCAPED_BYTES[b] : undefined;
+      if (escaped === undefined) out[n++] = b;
+      else {
+        out[n++] = BACKSLASH;
+        out[n++] = escaped;
+      }
+    }
+    this.n = n;
+  }
+
+  done(): Buffer {
+    return this.buffer.subarray(0, this.n);
+  }
+}
+
+/** The rows as LOAD DATA's tab-separated lines, a block of rows at a time. */
+function* tsvBlocks(rows: ComplaintWrite[], columns: string[]): Generator<Buffer> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const block = new TsvBlock(1 << 20);
+    let text = '';
+    for (const row of rows.slice(i, i + 500)) {
+      for (let c = 0; c < columns.length; c++) {
+        const v = row[columns[c]!];
+        if (c > 0) text += '\t';
+        if (v instanceof RawText) {
+          block.text(text);
+          text = '';
+          block.bytes(v.bytes);
+        } else text += tsvValue(v);
+      }
+      text += '\n';
+    }
+    block.text(text);
+    yield block.done();
+  }
+}
+
 /**
  * Writes complaints that the import found not yet stored. On MySQL/MariaDB through the server's bulk
  * loader (LOAD DATA LOCAL INFILE, fed from memory, in the import's transaction): it parses plain
@@ -367,23 +458,13 @@ export async function insertNewComplaints(trx: Knex, rows: ComplaintWrite[]): Pr
   if (noLocalInfile.has(trx.client)) return upsertComplaints(trx, rows);
   const conn = await (trx.client as { acquireConnection(): Promise<MysqlConnection> }).acquireConnection();
   const columns = Object.keys(rows[0]!);
-  function* lines(): Generator<Buffer> {
-    for (let i = 0; i < rows.length; i += 500) {
-      let text = '';
-      for (const row of rows.slice(i, i + 500)) {
-        for (let c = 0; c < columns.length; c++) text += (c === 0 ? '' : '\t') + tsvValue(row[columns[c]!]);
-        text += '\n';
-      }
-      yield Buffer.from(text, 'utf8');
-    }
-  }
   const sql =
     `LOAD DATA LOCAL INFILE 'complaints.tsv' INTO TABLE complaints CHARACTER SET utf8mb4 ` +
     `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columns.map((c) => `\`${c}\``).join(',')})`;
   let result: { affectedRows: number; warningStatus: number };
   try {
     result = await new Promise((resolve, reject) =>
-      conn.query({ sql, infileStreamFactory: () => Readable.from(lines()) }, (error, r) =>
+      conn.query({ sql, infileStreamFactory: () => Readable.from(tsvBlocks(rows, columns)) }, (error, r) =>
         error ? reject(error) : resolve(r),
       ),
     );

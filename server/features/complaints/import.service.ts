@@ -14,6 +14,7 @@ import {
   type ReadSetup,
 } from './import/read-export.js';
 import { READ_IN_WORKER_BY_DEFAULT, readExportInWorker } from './import/read-in-worker.js';
+import { textOf } from './import/raw-text.js';
 import {
   type BatchCounts,
   type ComplaintWrite,
@@ -256,7 +257,7 @@ export class ImportService {
         }
         if (old) {
           summary.updated++;
-          const newReport = row.write.disposal_report as string | null;
+          const newReport = textOf(row.write.disposal_report) as string | null;
           const reportChanged =
             old.disposal_report !== null &&
             old.disposal_report !== '' &&

@@ -320,6 +320,45 @@ describe('complaints import (database)', () => {
     expect(made.rows).to.equal(300);
   });
 
+  it('stores and hashes texts read as bytes (UTF-8) exactly as texts decoded first (UTF-16), long, quoted and odd ones too', async () => {
+    const long = 'शिकायत का विवरण '.repeat(40) + 'समाप्त';
+    const rows = [
+      { reference_no: '7001', complaint_text: long, disposal_report: `${long}\nदूसरी पंक्ति "उद्धरण" सहित` },
+      // Left to the string path: CRs become LF; a leading Unicode space and a trailing one are trimmed.
+      { reference_no: '7002', complaint_text: `${long}\r\nअंत`, disposal_report: `\u00a0${long}\u3000` },
+      // What LOAD DATA reads specially, inside bytes: a backslash, a tab, \N.
+      { reference_no: '7003', complaint_text: `${long} \\ और\tटैब \\N`, address: `${long}, ग्राम` },
+      { reference_no: '7004', complaint_text: 'छोटा पाठ', disposal_report: '' },
+    ];
+    const text = csvOf(rows, { eol: '\r\n' });
+    const first = await run(fileOf(text));
+    expect(first).to.include({ inserted: 4, rejected: 0 });
+    const stored = await t
+      .db('complaints')
+      .orderBy('reference_no')
+      .select('reference_no', 'address', 'complaint_text', 'disposal_report', 'content_hash');
+    expect(stored.map((c) => c.complaint_text)).to.deep.equal([
+      long,
+      `${long}\nअंत`,
+      `${long} \\ और\tटैब \\N`,
+      'छोटा पाठ',
+    ]);
+    expect(stored[0].disposal_report).to.equal(`${long}\nदूसरी पंक्ति "उद्धरण" सहित`);
+    expect(stored[1].disposal_report).to.equal(long);
+    expect(stored[2].address).to.equal(`${long}, ग्राम`);
+    // The same export as Excel's "Unicode Text" (UTF-16LE) is decoded and parsed as strings: it must
+    // find every complaint unchanged, i.e. hash each the same.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const again = await run(fileOf(utf16));
+    expect(again).to.include({ inserted: 0, updated: 0, unchanged: 4, rejected: 0 });
+    expect(
+      await t
+        .db('complaints')
+        .orderBy('reference_no')
+        .select('reference_no', 'address', 'complaint_text', 'disposal_report', 'content_hash'),
+    ).to.deep.equal(stored);
+  });
+
   it('a newer export updates by reference and keeps a replaced disposal report as history', async () => {
     await run(
       fileOf(csvOf([{ reference_no: '2001', disposal_report: 'पुरानी आख्या' }, { reference_no: '2002' }])),

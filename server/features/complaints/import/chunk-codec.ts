@@ -1,4 +1,5 @@
 // Packs a chunk of prepared rows into one string for the trip between threads, and back.
+import { RawText } from './raw-text.js';
 import type { PreparedRow } from './read-export.js';
 
 // A structured clone copies each of a chunk's ~50,000 strings and objects one by one, on both threads
@@ -37,7 +38,9 @@ export function packRows(rows: PreparedRow[]): string | null {
     const w = row.write;
     if (w.officer_id !== null || w.redisposed !== false) return null;
     for (const c of TEXT_COLUMNS) {
-      const v = w[c];
+      const raw = w[c];
+      // Bytes are decoded here, in the reading thread: a string crosses to the writer in the one copy.
+      const v = raw instanceof RawText ? raw.toString() : raw;
       if (v === null || v === undefined) parts[i++] = NULL;
       else if (typeof v !== 'string' || !plain(v)) return null;
       else parts[i++] = v;
@@ -115,3 +118,15 @@ export function unpackRows(packed: string): PreparedRow[] {
 }
 
 const plain = (text: string) => !text.includes(FIELD) && !text.includes(NULL);
+
+/** Turns the rows' texts kept as bytes into strings, for a structured clone (which keeps no classes). */
+export function decodeRawTexts(rows: PreparedRow[]): PreparedRow[] {
+  for (const row of rows) {
+    const w = row.write;
+    for (const c in w) {
+      const v = w[c];
+      if (v instanceof RawText) w[c] = v.toString();
+    }
+  }
+  return rows;
+}

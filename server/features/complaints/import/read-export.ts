@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { DEPARTMENTS, DISTRICTS, type MasterEntry } from '../master-data.js';
 import { columnSpec, looksLikeHeaderRow, mapHeaders } from './columns.js';
 import { departmentMatcher, districtMatcher } from './name-matcher.js';
+import { RawText } from './raw-text.js';
 import { ReferenceSet } from './reference-set.js';
 import { ImportFileError, openRowSource, type RawRow, type RowSource } from './row-reader.js';
 import { createRowValidator, type ComplaintRecord, type RowError } from './validate-row.js';
@@ -36,7 +37,8 @@ export interface ReadSetup {
   allowedDistricts: number[] | 'all';
 }
 
-export type ComplaintWrite = Record<string, string | number | boolean | null>;
+/** A complaint's columns; the long texts may be bytes (RawText) that each writer turns into what it sends. */
+export type ComplaintWrite = Record<string, string | number | boolean | null | RawText>;
 
 export interface OfficerKey {
   district_id: number;
@@ -210,6 +212,13 @@ function rowPreparer(
   const referenceColumn = (mapping.columns.reference_no ?? 'reference_no').slice(0, 100);
   const districtColumn = (mapping.columns.district ?? 'district').slice(0, 100);
   const seen = new ReferenceSet();
+  // The long texts reach the hash and the database as the bytes they were read as.
+  const longTexts = [
+    mapping.columns.address,
+    mapping.columns.complaint_text,
+    mapping.columns.disposal_report,
+  ];
+  source.keepRawText(longTexts.filter((h): h is string => h !== undefined));
 
   return function prepareRow(row: RawRow): PreparedRow | null {
     counts.rowsRead++;
@@ -267,14 +276,12 @@ function rowPreparer(
 
 function textLength(row: PreparedRow): number {
   const w = row.write;
-  return (
-    ((w.address as string | null)?.length ?? 0) +
-    ((w.complaint_text as string | null)?.length ?? 0) +
-    ((w.disposal_report as string | null)?.length ?? 0) +
-    ((w.extra as string | null)?.length ?? 0) +
-    200
-  );
+  return sizeOf(w.address) + sizeOf(w.complaint_text) + sizeOf(w.disposal_report) + sizeOf(w.extra) + 200;
 }
+
+/** Characters of a text, or bytes of one kept as bytes (at most as much memory as that many characters). */
+const sizeOf = (v: ComplaintWrite[string]): number =>
+  v instanceof RawText ? v.byteLength : typeof v === 'string' ? v.length : 0;
 
 function errorRow(batchId: number, e: RowError): ImportErrorRow {
   return {
@@ -298,8 +305,11 @@ function withoutMobile(cells: Record<string, unknown>, header: string) {
   return copy;
 }
 
-const dbTime = (d: Date | null): string | null =>
-  d === null ? null : d.toISOString().slice(0, 23).replace('T', ' ');
+const dbTime = (d: Date | null): string | null => {
+  if (d === null) return null;
+  const iso = d.toISOString();
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.slice(0, 23).replace('T', ' ');
+};
 
 /**
  * The fields a row of the export sets, in the order they are hashed. `officer_id` is written too but
@@ -351,15 +361,7 @@ function prepare(r: ComplaintRecord, districtId: number, departmentId: number, b
     content_hash: '',
     import_batch_id: batchId,
   };
-  // Every field the export sets, in a fixed order, each followed by \u0001 (null: \u0000); the same
-  // row read again hashes the same. Hashed as one string: the same bytes as field by field, one call.
-  let text = '';
-  for (const key of HASHED_COLUMNS) {
-    const v = write[key];
-    text += (v === null ? '\u0000' : String(v)) + '\u0001';
-  }
-  text += (r.officer_name ?? '\u0000') + '\u0001' + (r.officer_designation ?? '\u0000');
-  write.content_hash = createHash('sha256').update(text).digest('hex');
+  write.content_hash = contentHash(write, r.officer_name, r.officer_designation);
   const officer =
     r.officer_name === null
       ? null
@@ -370,6 +372,47 @@ function prepare(r: ComplaintRecord, districtId: number, departmentId: number, b
           designation: r.officer_designation ?? DESIGNATION_NOT_GIVEN,
         };
   return { reference: r.reference_no, hash: write.content_hash as string, write, officer };
+}
+
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * SHA-256 over every field the export sets, in a fixed order, each followed by \u0001 (null: \u0000),
+ * then the officer's name and designation: the same row read again hashes the same. The UTF-8 of the
+ * fields goes into one buffer, long texts copied as the bytes they were read as, and is hashed at once.
+ */
+function contentHash(write: ComplaintWrite, officerName: string | null, designation: string | null): string {
+  let n = 0;
+  let text = '';
+  for (const key of HASHED_COLUMNS) {
+    const v = write[key];
+    if (v instanceof RawText) {
+      n = putText(text, n);
+      n = putBytes(v.bytes, n);
+      text = '\u0001';
+    } else text += (v === null ? '\u0000' : String(v)) + '\u0001';
+  }
+  text += (officerName ?? '\u0000') + '\u0001' + (designation ?? '\u0000');
+  n = putText(text, n);
+  return createHash('sha256').update(scratch.subarray(0, n)).digest('hex');
+}
+
+function room(n: number, more: number): void {
+  if (n + more <= scratch.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, n + more));
+  scratch.copy(bigger, 0, 0, n);
+  scratch = bigger;
+}
+
+function putText(text: string, n: number): number {
+  if (text === '') return n;
+  room(n, text.length * 3); // a UTF-16 unit is at most 3 bytes of UTF-8
+  return n + scratch.write(text, n, 'utf8');
+}
+
+function putBytes(bytes: Buffer, n: number): number {
+  room(n, bytes.length);
+  return n + bytes.copy(scratch, n);
 }
 
 function parseAliases(json: string): string[] {

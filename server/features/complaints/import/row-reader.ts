@@ -5,7 +5,9 @@ import { type Duplex, pipeline, type Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 import { AppError } from '../../../shared/errors.js';
+import { csvRecords } from './csv-bytes.js';
 import { matchKey, type CellValue } from './normalise.js';
+import { RawText } from './raw-text.js';
 
 export type { CellValue } from './normalise.js';
 
@@ -14,8 +16,8 @@ export interface RawRow {
   rowNumber: number;
   /** CSV only: the text line the record starts on (differs from rowNumber once a cell holds line breaks). */
   line?: number;
-  /** Non-empty cells by header. */
-  cells: Record<string, CellValue>;
+  /** Non-empty cells by header; long cells of the headers given to keepRawText may be bytes. */
+  cells: Record<string, CellValue | RawText>;
   /** Non-empty cells beyond the last header, by "Column X"; absent in a well-formed file. */
   overflow?: Record<string, CellValue>;
 }
@@ -33,6 +35,11 @@ export interface RowSource {
   close(): void;
   /** Bytes of the file read so far (for a progress bar). */
   bytesRead(): number;
+  /**
+   * Cells of these headers may come as RawText (long CSV cells, valid UTF-8) from the next row on;
+   * every other cell is always a string, number or date.
+   */
+  keepRawText(headers: Iterable<string>): void;
 }
 
 export interface RowSourceOptions {
@@ -143,7 +150,7 @@ function countOf(text: string, char: string): number {
 interface PhysicalRecord {
   rowNumber: number;
   line?: number;
-  values: CellValue[];
+  values: (CellValue | RawText)[];
 }
 
 interface RecordStream extends AsyncIterable<PhysicalRecord> {
@@ -152,7 +159,65 @@ interface RecordStream extends AsyncIterable<PhysicalRecord> {
   bytesRead(): number;
 }
 
+// Cells of this many bytes or more may stay bytes: only the long texts are (addresses, complaints, reports).
+const RAW_TEXT_FROM_BYTES = 256;
+
 function readCsvRecords(
+  filePath: string,
+  sniffed: Extract<Sniffed, { format: 'csv' }>,
+  onBytes: ((chunk: Buffer) => void) | undefined,
+): RecordStream {
+  return sniffed.encoding === 'utf8'
+    ? readUtf8CsvRecords(filePath, sniffed.delimiter, onBytes)
+    : readUtf16CsvRecords(filePath, sniffed, onBytes);
+}
+
+/**
+ * UTF-8 (nearly every export): split over the bytes (csv-bytes.ts), long cells kept as bytes. Half
+ * the CPU of decoding the whole file and parsing it with papaparse, most of it in not making,
+ * hashing and encoding again the strings of the long texts.
+ */
+function readUtf8CsvRecords(
+  filePath: string,
+  delimiter: ',' | '\t',
+  onBytes: ((chunk: Buffer) => void) | undefined,
+): RecordStream {
+  const file = fs.createReadStream(filePath, { highWaterMark: 1 << 18 });
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      onBytes?.(chunk);
+      yield chunk;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  async function* records(): AsyncGenerator<PhysicalRecord> {
+    let line = 1;
+    try {
+      for await (const batch of csvRecords(chunks(), {
+        delimiter: delimiter.charCodeAt(0),
+        maxRecordBytes: MAX_CSV_RECORD_CHARS,
+        rawFromBytes: RAW_TEXT_FROM_BYTES,
+      })) {
+        for (const record of batch) {
+          line = record.line;
+          yield record;
+        }
+      }
+    } catch (error) {
+      throw csvError(error, line);
+    }
+  }
+  return {
+    [Symbol.asyncIterator]: records,
+    close() {
+      file.destroy();
+    },
+    bytesRead: () => file.bytesRead,
+  };
+}
+
+/** Excel's "Unicode Text" (UTF-16LE): decoded, then parsed by papaparse. */
+function readUtf16CsvRecords(
   filePath: string,
   sniffed: Extract<Sniffed, { format: 'csv' }>,
   onBytes: ((chunk: Buffer) => void) | undefined,
@@ -160,7 +225,7 @@ function readCsvRecords(
   const file = fs.createReadStream(filePath, { highWaterMark: 1 << 20 });
   // The decoder carries a Hindi character split by a chunk boundary over to the next chunk
   // (TextDecoder: a third faster than StringDecoder here; a BOM it drops is dropped below anyway).
-  const decoder = new TextDecoder(sniffed.encoding === 'utf8' ? 'utf-8' : 'utf-16le');
+  const decoder = new TextDecoder('utf-16le');
   let charsSinceRecord = 0;
   // papaparse has no record-size limit: a stray quote would swallow the rest of the file as one cell.
   const guard = new Transform({
@@ -428,6 +493,7 @@ async function withHeader(
   }
   const headers = uniqueHeaders(header.values.map(cellText));
 
+  const keepRaw = new Set<string>();
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -436,9 +502,11 @@ async function withHeader(
   };
   async function* rows(): AsyncGenerator<RawRow> {
     try {
-      for (const record of replay) if (!isEmptyRecord(record.values)) yield toRawRow(record, headers);
+      for (const record of replay) {
+        if (!isEmptyRecord(record.values)) yield toRawRow(record, headers, keepRaw);
+      }
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        if (!isEmptyRecord(next.value.values)) yield toRawRow(next.value, headers);
+        if (!isEmptyRecord(next.value.values)) yield toRawRow(next.value, headers, keepRaw);
       }
     } finally {
       close();
@@ -452,35 +520,44 @@ async function withHeader(
     rows: { [Symbol.asyncIterator]: rows },
     close,
     bytesRead: () => physical.bytesRead(),
+    keepRawText(names) {
+      for (const name of names) keepRaw.add(name);
+    },
   };
 }
 
-function toRawRow(record: PhysicalRecord, headers: string[]): RawRow {
-  const cells: Record<string, CellValue> = {};
+function toRawRow(record: PhysicalRecord, headers: string[], keepRaw: Set<string>): RawRow {
+  const cells: Record<string, CellValue | RawText> = {};
   const values = record.values;
   const known = Math.min(values.length, headers.length);
   for (let i = 0; i < known; i++) {
     const value = values[i];
-    if (value !== '' && value !== undefined) cells[headers[i]] = value;
+    if (value === '' || value === undefined) continue;
+    const header = headers[i]!;
+    cells[header] = value instanceof RawText && !keepRaw.has(header) ? value.toString() : value;
   }
   const row: RawRow = { rowNumber: record.rowNumber, cells };
   if (record.line !== undefined) row.line = record.line;
   for (let i = known; i < values.length; i++) {
     const value = values[i];
-    if (value !== '' && value !== undefined) (row.overflow ??= {})[columnName(i)] = value;
+    if (value !== '' && value !== undefined) {
+      (row.overflow ??= {})[columnName(i)] = value instanceof RawText ? value.toString() : value;
+    }
   }
   return row;
 }
 
-function isEmptyRecord(values: CellValue[]): boolean {
+function isEmptyRecord(values: (CellValue | RawText)[]): boolean {
   for (const value of values) {
     if (value === undefined || value === '') continue;
-    if (typeof value !== 'string' || value.trim() !== '') return false;
+    if (value instanceof RawText) {
+      if (value.toString().trim() !== '') return false;
+    } else if (typeof value !== 'string' || value.trim() !== '') return false;
   }
   return true;
 }
 
-function cellText(value: CellValue | undefined): string {
+function cellText(value: CellValue | RawText | undefined): string {
   if (value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
   return String(value).trim();

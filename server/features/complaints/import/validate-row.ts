@@ -2,6 +2,7 @@
 import { columnSpec, type ColumnKey, type HeaderMapping } from './columns.js';
 import type { NameMatcher } from './name-matcher.js';
 import { matchKey, parseIndianMobile, parseIstDate, toAsciiDigits, type CellValue } from './normalise.js';
+import { RawText } from './raw-text.js';
 import type { RawRow } from './row-reader.js';
 
 export type ComplaintStatus =
@@ -17,7 +18,8 @@ export interface ComplaintRecord {
   complainant_name: string | null;
   /** E.164, e.g. +919876543210. */
   mobile: string;
-  address: string | null;
+  /** The long texts may stay bytes (RawText) when read from a UTF-8 CSV. */
+  address: string | RawText | null;
   /** As written in the export; `district_code` holds the master-list match when matchers were given. */
   district: string;
   tehsil: string | null;
@@ -27,8 +29,8 @@ export interface ComplaintRecord {
   officer_name: string | null;
   officer_designation: string | null;
   subject: string | null;
-  complaint_text: string | null;
-  disposal_report: string | null;
+  complaint_text: string | RawText | null;
+  disposal_report: string | RawText | null;
   status: ComplaintStatus;
   /** Unknown columns, by header, non-empty values only. */
   extra: Record<string, string>;
@@ -118,7 +120,7 @@ export function createRowValidator(mapping: HeaderMapping, options: RowValidator
   const statusCache = new Map<string, ComplaintStatus | undefined>();
 
   // Per-row state lives here rather than in closures made for every row: validation is synchronous.
-  let cells: Record<string, CellValue> = {};
+  let cells: Record<string, CellValue | RawText> = {};
   let rowNumber = 0;
   let errors: RowError[] | null = null;
 
@@ -129,6 +131,7 @@ export function createRowValidator(mapping: HeaderMapping, options: RowValidator
     const h = mapping.columns[key];
     if (h === undefined) return undefined;
     const value = cells[h];
+    if (value instanceof RawText) return value.toString();
     return typeof value === 'string' && isBlank(value) ? undefined : value;
   };
   const required = (key: ColumnKey): CellValue | undefined => {
@@ -151,7 +154,15 @@ export function createRowValidator(mapping: HeaderMapping, options: RowValidator
       report(key, 'import.error.tooLong', { max: limit, length: s.length });
     return s;
   };
-  const longText = (key: ColumnKey): string | null => {
+  const longText = (key: ColumnKey): string | RawText | null => {
+    const h = mapping.columns[key];
+    const raw = h === undefined ? undefined : cells[h];
+    if (raw instanceof RawText && isPlainRaw(raw.bytes)) {
+      if (raw.byteLength > TEXT_LIMIT_BYTES) {
+        report(key, 'import.error.tooLong', { max: TEXT_LIMIT_BYTES, length: raw.byteLength });
+      }
+      return raw;
+    }
     const value = cell(key);
     if (value === undefined) return null;
     let s = cellString(value);
@@ -274,6 +285,23 @@ export function validateRow(row: RawRow, mapping: HeaderMapping): RowResult {
   return validator(row);
 }
 
+/**
+ * Bytes that are the cell's text as it is: nothing for trim() to take off either end (an ASCII space,
+ * or a character whose UTF-8 lead byte could start a Unicode space), and no CR to turn into LF.
+ * Anything else is decoded and cleaned as a string.
+ */
+function isPlainRaw(bytes: Buffer): boolean {
+  const first = bytes[0]!;
+  if (first <= 0x20 || MAY_BE_SPACE_LEAD.has(first)) return false;
+  let last = bytes.length - 1;
+  while (last > 0 && (bytes[last]! & 0xc0) === 0x80) last--; // back over continuation bytes
+  const lead = bytes[last]!;
+  if (lead <= 0x20 || MAY_BE_SPACE_LEAD.has(lead)) return false;
+  return bytes.indexOf(0x0d) === -1;
+}
+// U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF start with these.
+const MAY_BE_SPACE_LEAD = new Set([0xc2, 0xe1, 0xe2, 0xe3, 0xef]);
+
 const WHITESPACE_ONLY = /^\s*$/;
 function isBlank(value: string): boolean {
   // Most cells start with a visible character; only those that do not need the regex.
@@ -283,8 +311,9 @@ function isBlank(value: string): boolean {
   );
 }
 
-function cellString(value: CellValue): string {
+function cellString(value: CellValue | RawText): string {
   if (typeof value === 'string') return value.trim();
+  if (value instanceof RawText) return value.toString().trim();
   if (typeof value === 'number') return String(value);
   return istWallClock(value);
 }

@@ -7,6 +7,7 @@ import {
   districtMatcher,
 } from '../../../../../server/features/complaints/import/name-matcher.js';
 import { openRowSource } from '../../../../../server/features/complaints/import/row-reader.js';
+import { textOf } from '../../../../../server/features/complaints/import/raw-text.js';
 import {
   BAD_ROW_KINDS,
   writeSyntheticExport,
@@ -39,8 +40,8 @@ async function readBack(file: string) {
       );
     else {
       bytesOfText +=
-        Buffer.byteLength(result.record.complaint_text ?? '') +
-        Buffer.byteLength(result.record.disposal_report ?? '');
+        Buffer.byteLength(textOf(result.record.complaint_text) ?? '') +
+        Buffer.byteLength(textOf(result.record.disposal_report) ?? '');
       // Duplicates are a file-level check (the DB step makes it); mimic it here.
       if (seen.has(result.record.reference_no)) bad.set(row.rowNumber, ['duplicate']);
       seen.add(result.record.reference_no);
