@@ -170,10 +170,19 @@ export async function countImportErrors(db: Knex, batchId: number): Promise<numb
   return Number(row?.n ?? 0);
 }
 
-export async function findExistingComplaints(trx: Knex, references: string[]): Promise<ExistingComplaint[]> {
-  return trx('complaints')
+/** The stored complaints of these references; with `exceptBatch`, leaving out those that batch wrote. */
+export async function findExistingComplaints(
+  trx: Knex,
+  references: string[],
+  exceptBatch?: number,
+): Promise<ExistingComplaint[]> {
+  const q = trx('complaints')
     .whereIn('reference_no', references)
     .select('id', 'reference_no', 'content_hash', 'disposal_report', 'disposed_at', 'redisposed');
+  if (exceptBatch !== undefined) {
+    q.where((w) => w.whereNot('import_batch_id', exceptBatch).orWhereNull('import_batch_id'));
+  }
+  return q;
 }
 
 // The values of one multi-row statement, counted as UTF-16 units × 3 (an upper bound on their UTF-8
@@ -387,7 +396,11 @@ class TsvBlock {
   text(text: string): void {
     if (text === '') return;
     this.room(text.length * 3); // a UTF-16 unit is at most 3 bytes of UTF-8
-    this.n += this.buffer.write(text, this.n, 'utf8');
+    // utf8Write: what buffer.write(text, offset, 'utf8') calls once it has checked its arguments.
+    this.n += (this.buffer as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(
+      text,
+      this.n,
+    );
   }
 
   /** UTF-8 bytes with LOAD DATA's specials escaped (ASCII bytes never occur inside a multi-byte character). */
@@ -446,16 +459,28 @@ function* tsvBlocks(rows: ComplaintWrite[], columns: string[]): Generator<Buffer
 }
 
 /**
- * Writes complaints that the import found not yet stored. On MySQL/MariaDB through the server's bulk
- * loader (LOAD DATA LOCAL INFILE, fed from memory, in the import's transaction): it parses plain
- * tab-separated text instead of one large INSERT, which is most of the write on a large import. Any
- * warning (a value the table would bend) fails the chunk, so nothing is stored altered; a row that
- * another import stored meanwhile is written by the upsert instead. SQLite: insertNewSqliteComplaints.
+ * Writes complaints that the import found not yet stored: on MySQL/MariaDB through bulkLoadComplaints,
+ * and a row that another import stored meanwhile by the upsert instead. SQLite: insertNewSqliteComplaints.
  */
 export async function insertNewComplaints(trx: Knex, rows: ComplaintWrite[]): Promise<void> {
   if (rows.length === 0) return;
   if (engineOf(trx) !== 'mysql') return insertNewSqliteComplaints(trx, rows);
-  if (noLocalInfile.has(trx.client)) return upsertComplaints(trx, rows);
+  const loaded = await bulkLoadComplaints(trx, rows);
+  if (loaded !== rows.length) await upsertComplaints(trx, rows);
+}
+
+/**
+ * MySQL/MariaDB: stores the complaints whose reference is not stored yet through the server's bulk
+ * loader (LOAD DATA LOCAL INFILE, fed from memory, in the caller's transaction), which parses plain
+ * tab-separated text instead of one large INSERT: most of the write on a large import. A row whose
+ * reference is stored already is skipped (LOAD DATA LOCAL makes the duplicate key a warning). Any
+ * other warning (a value the table would bend) fails the chunk, so nothing is stored altered.
+ * Returns how many rows were stored, or undefined when the server refuses local files (local_infile
+ * off; nothing was written).
+ */
+export async function bulkLoadComplaints(trx: Knex, rows: ComplaintWrite[]): Promise<number | undefined> {
+  if (rows.length === 0) return 0;
+  if (noLocalInfile.has(trx.client)) return undefined;
   const conn = await (trx.client as { acquireConnection(): Promise<MysqlConnection> }).acquireConnection();
   const columns = Object.keys(rows[0]!);
   const sql =
@@ -471,13 +496,15 @@ export async function insertNewComplaints(trx: Knex, rows: ComplaintWrite[]): Pr
   } catch (error) {
     if (!LOCAL_INFILE_REFUSED.has((error as { errno?: number }).errno ?? 0)) throw error;
     noLocalInfile.add(trx.client);
-    return upsertComplaints(trx, rows);
+    return undefined;
   }
-  if (result.warningStatus === 0 && result.affectedRows === rows.length) return;
-  const [warnings] = (await trx.raw('SHOW WARNINGS')) as [{ Code: number; Message: string }[]];
-  const other = warnings.find((w) => w.Code !== 1062); // 1062: duplicate key, skipped by LOAD DATA LOCAL
-  if (other) throw new Error(`complaints bulk load: ${other.Message}`);
-  await upsertComplaints(trx, rows);
+  // Each skipped duplicate is one warning: more warnings than skipped rows means another kind too.
+  if (result.warningStatus > rows.length - result.affectedRows) {
+    const [warnings] = (await trx.raw('SHOW WARNINGS')) as [{ Code: number; Message: string }[]];
+    const other = warnings.find((w) => w.Code !== 1062); // 1062: duplicate key
+    throw new Error(`complaints bulk load: ${other?.Message ?? 'a value would have been changed'}`);
+  }
+  return result.affectedRows;
 }
 
 export async function insertReportHistory(

@@ -17,7 +17,9 @@ import { READ_IN_WORKER_BY_DEFAULT, readExportInWorker } from './import/read-in-
 import { textOf } from './import/raw-text.js';
 import {
   type BatchCounts,
+  bulkLoadComplaints,
   type ComplaintWrite,
+  type ExistingComplaint,
   findExistingComplaints,
   findOrCreateOfficers,
   insertBatch,
@@ -186,6 +188,8 @@ export class ImportService {
   ): Promise<ReadFailure | undefined> {
     const { db } = this.deps;
     const officers = new Map<string, number>();
+    // MySQL: whether the next chunk is loaded before it is looked up (writeChunk); a first one is.
+    const guess = { allNew: true };
     const errors: ImportErrorRow[] = [];
     let countsWrittenAt = Date.now();
     // The next chunk is asked for before this one is written: in this thread, its reading runs while
@@ -209,7 +213,7 @@ export class ImportService {
         next = messages.next();
         next.catch(() => undefined); // a failure surfaces at its await; not twice if the write fails first
         if (message.rows.length > 0) {
-          await this.writeChunk(message.rows, summary.batchId, dryRun, summary, officers);
+          await this.writeChunk(message.rows, summary.batchId, dryRun, summary, officers, guess);
         }
         if (errors.length >= ERROR_FLUSH) await insertImportErrors(db, errors.splice(0));
         progress.rowsRead = summary.rowsRead;
@@ -234,22 +238,55 @@ export class ImportService {
     dryRun: boolean,
     summary: ImportSummary,
     officers: Map<string, number>,
+    guess: { allNew: boolean },
   ): Promise<void> {
     const now = nowDb(this.clock);
     const work = async (trx: Knex) => {
-      const existing = new Map(
-        (
-          await findExistingComplaints(
+      let existing: Map<string, ExistingComplaint>;
+      let toCompare = rows;
+      if (!dryRun && guess.allNew && engineOf(trx) === 'mysql') {
+        // Loaded first, looked up after: a chunk of new complaints (every chunk of a first import) then
+        // costs no lookup. LOAD DATA skips those stored already, and only they are compared below.
+        await this.attachOfficers(
+          trx,
+          rows.filter((r) => r.officer !== null),
+          officers,
+          now,
+        );
+        for (const row of rows) {
+          row.write.created_at = now;
+          row.write.updated_at = now;
+        }
+        const loaded = await bulkLoadComplaints(
+          trx,
+          rows.map((r) => r.write),
+        );
+        if (loaded === rows.length) {
+          summary.inserted += loaded;
+          return;
+        }
+        if (loaded === undefined) existing = await storedOf(trx, rows);
+        else {
+          const stored = await findExistingComplaints(
             trx,
             rows.map((r) => r.reference),
-          )
-        ).map((c) => [c.reference_no, c]),
-      );
+            batchId,
+          );
+          if (loaded + stored.length !== rows.length)
+            throw new Error('complaints bulk load: rows unaccounted for');
+          summary.inserted += loaded;
+          existing = new Map(stored.map((c) => [c.reference_no, c]));
+          toCompare = rows.filter((r) => existing.has(r.reference));
+        }
+        guess.allNew = false;
+      } else existing = await storedOf(trx, rows);
+      // After a chunk of only new complaints, the next one is loaded first.
+      if (existing.size === 0) guess.allNew = true;
       const fresh: ComplaintWrite[] = [];
       const changed: ComplaintWrite[] = [];
       const history: Parameters<typeof insertReportHistory>[1] = [];
       const wantedOfficers: PreparedRow[] = [];
-      for (const row of rows) {
+      for (const row of toCompare) {
         const old = existing.get(row.reference);
         if (old && old.content_hash === row.hash) {
           summary.unchanged++;
@@ -380,6 +417,14 @@ export class ImportService {
       });
     });
   }
+}
+
+async function storedOf(trx: Knex, rows: PreparedRow[]): Promise<Map<string, ExistingComplaint>> {
+  const stored = await findExistingComplaints(
+    trx,
+    rows.map((r) => r.reference),
+  );
+  return new Map(stored.map((c) => [c.reference_no, c]));
 }
 
 function batchCounts(s: ImportSummary): BatchCounts {

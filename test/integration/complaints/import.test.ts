@@ -383,6 +383,29 @@ describe('complaints import (database)', () => {
     expect(Boolean(b.redisposed)).to.equal(false);
   });
 
+  it('sorts a chunk of new, unchanged and changed complaints, wherever it starts (MariaDB loads first, then compares what was stored)', async () => {
+    await run(
+      fileOf(
+        csvOf(['8001', '8002', '8003'].map((ref) => ({ reference_no: ref, disposal_report: 'पहली आख्या' }))),
+      ),
+    );
+    const newer = csvOf([
+      { reference_no: '8001', disposal_report: 'पहली आख्या' },
+      { reference_no: '8002', disposal_report: 'दूसरी आख्या' },
+      { reference_no: '8004' },
+      { reference_no: '8005' },
+    ]);
+    // Chunks of 2: the first mixes stored and new, the second is all new; then a re-run of both files.
+    const s = await run(fileOf(newer), { chunkRows: 2 });
+    expect(s).to.include({ inserted: 2, updated: 1, unchanged: 1, redisposed: 1, rejected: 0 });
+    const changed = await complaint(t.db, '8002');
+    expect(changed.disposal_report).to.equal('दूसरी आख्या');
+    expect(await t.db('complaint_report_history').where({ complaint_id: changed.id })).to.have.length(1);
+    expect(Number((await t.db('complaints').count({ n: '*' }).first())!.n)).to.equal(5);
+    const again = await run(fileOf(newer), { chunkRows: 2 });
+    expect(again).to.include({ inserted: 0, updated: 0, unchanged: 4 });
+  });
+
   it('writes a "new" complaint that another import stored meanwhile as an update, not a failure', async () => {
     await run(fileOf(csvOf([{ reference_no: '2101', complainant_name: 'पहला नाम' }])));
     const stored = await complaint(t.db, '2101');

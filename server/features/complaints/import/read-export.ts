@@ -126,23 +126,29 @@ export async function* readExport(setup: ReadSetup): AsyncGenerator<ReadMessage,
     const prepareRow = rowPreparer(source, setup, counts, errors, districtIds);
     let chunk: PreparedRow[] = [];
     let chunkChars = 0;
-    for await (const raw of source.rows) {
-      const row = prepareRow(raw);
-      if (row !== null) {
-        chunk.push(row);
-        chunkChars += textLength(row);
-      }
-      if (chunk.length >= setup.chunkRows || chunkChars >= CHUNK_TEXT_CHARS || errors.length >= ERROR_FLUSH) {
-        chunkChars = 0;
-        yield {
-          type: 'chunk',
-          rows: chunk,
-          errors: errors.splice(0),
-          counts: { ...counts },
-          bytesRead: source.bytesRead(),
-          districtIds: [...districtIds],
-        };
-        chunk = [];
+    for await (const batch of source.batches) {
+      for (const raw of batch) {
+        const row = prepareRow(raw);
+        if (row !== null) {
+          chunk.push(row);
+          chunkChars += textLength(row);
+        }
+        if (
+          chunk.length >= setup.chunkRows ||
+          chunkChars >= CHUNK_TEXT_CHARS ||
+          errors.length >= ERROR_FLUSH
+        ) {
+          chunkChars = 0;
+          yield {
+            type: 'chunk',
+            rows: chunk,
+            errors: errors.splice(0),
+            counts: { ...counts },
+            bytesRead: source.bytesRead(),
+            districtIds: [...districtIds],
+          };
+          chunk = [];
+        }
       }
     }
     if (chunk.length > 0) {
@@ -376,6 +382,11 @@ function prepare(r: ComplaintRecord, districtId: number, departmentId: number, b
 
 let scratch = Buffer.allocUnsafe(1 << 16);
 
+// What buffer.write(text, offset, 'utf8') calls once it has checked its arguments; room() makes them fit.
+interface Utf8Writable {
+  utf8Write(text: string, offset: number): number;
+}
+
 /**
  * SHA-256 over every field the export sets, in a fixed order, each followed by \u0001 (null: \u0000),
  * then the officer's name and designation: the same row read again hashes the same. The UTF-8 of the
@@ -407,7 +418,7 @@ function room(n: number, more: number): void {
 function putText(text: string, n: number): number {
   if (text === '') return n;
   room(n, text.length * 3); // a UTF-16 unit is at most 3 bytes of UTF-8
-  return n + scratch.write(text, n, 'utf8');
+  return n + (scratch as unknown as Utf8Writable).utf8Write(text, n);
 }
 
 function putBytes(bytes: Buffer, n: number): number {
