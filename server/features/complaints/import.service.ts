@@ -151,8 +151,9 @@ export class ImportService {
         allowedDistricts: options.districtScope ?? 'all',
       };
       // At 1,000,000 rows the worker took SQLite from 0.52 to 0.68–0.72 of the reference (280–292 MB
-      // peak); on MariaDB it gained nothing (123.0 vs 122.5 s), the server using the second core, and
-      // cost 60–70 MB more (README, Import benchmark).
+      // peak). On MariaDB, whose server uses the second core, it costs more than it saves: it decodes
+      // the texts read as bytes to send them between threads (100,000 rows: 8.8 s against 6.7 s inline).
+      // README, Import benchmark.
       const inWorker = options.readInWorker ?? (READ_IN_WORKER_BY_DEFAULT && engineOf(db) === 'sqlite');
       const messages = inWorker ? readExportInWorker(setup) : readExport(setup);
       const failure = await this.writeAll(messages, dryRun, summary, progress, districtIds);
