@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { AuditLog } from '../../../server/features/audit/audit-log.js';
 import { COLUMNS, type ColumnKey } from '../../../server/features/complaints/import/columns.js';
 import type { CellValue } from '../../../server/features/complaints/import/normalise.js';
+import { HASHED_COLUMNS } from '../../../server/features/complaints/import/read-export.js';
 import { writeSyntheticExport } from '../../../server/features/complaints/import/synthetic-export.js';
 import { DESIGNATION_NOT_GIVEN, ImportService } from '../../../server/features/complaints/import.service.js';
 import { insertNewComplaints } from '../../../server/features/complaints/import.repository.js';
@@ -346,6 +347,15 @@ describe('complaints import (database)', () => {
     expect(stored[0].disposal_report).to.equal(`${long}\nदूसरी पंक्ति "उद्धरण" सहित`);
     expect(stored[1].disposal_report).to.equal(long);
     expect(stored[2].address).to.equal(`${long}, ग्राम`);
+    // The hash is the documented one (read-export.ts, HASHED_COLUMNS), taken over the stored values.
+    for (const ref of ['7001', '7003']) {
+      const c = await complaint(t.db, ref);
+      const officer = await t.db('officers').where({ id: c.officer_id }).first();
+      let text = '';
+      for (const key of HASHED_COLUMNS) text += (c[key] === null ? '\u0000' : String(c[key])) + '\u0001';
+      text += (officer?.name ?? '\u0000') + '\u0001' + (officer?.designation ?? '\u0000');
+      expect(c.content_hash, ref).to.equal(createHash('sha256').update(text).digest('hex'));
+    }
     // The same export as Excel's "Unicode Text" (UTF-16LE) is decoded and parsed as strings: it must
     // find every complaint unchanged, i.e. hash each the same.
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);

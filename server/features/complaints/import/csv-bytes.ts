@@ -26,7 +26,8 @@ export interface CsvRecord {
 /** Thrown when a record outgrows maxRecordBytes; its code is what the row reader reports. */
 export class CsvRecordTooLong extends Error {
   readonly code = 'CSV_RECORD_TOO_LONG';
-  constructor() {
+  /** The text line the record that never ended starts on. */
+  constructor(readonly line: number) {
     super('record too long');
   }
 }
@@ -55,7 +56,7 @@ export async function* csvRecords(
       if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) buffer = buffer.subarray(3);
     }
     const { records, rest } = parser.parse(buffer, false);
-    if (rest.length > options.maxRecordBytes) throw new CsvRecordTooLong();
+    if (rest.length > options.maxRecordBytes) throw new CsvRecordTooLong(parser.nextLine);
     carry = rest.length > 0 ? rest : null;
     if (records.length > 0) yield records;
   }
@@ -68,6 +69,11 @@ export async function* csvRecords(
 class RecordParser {
   private rowNumber = 0;
   private line = 1;
+
+  /** The line the next record starts on. */
+  get nextLine(): number {
+    return this.line;
+  }
   private readonly delimiter: number;
   private readonly rawFrom: number;
 

@@ -124,6 +124,14 @@ export async function* readExport(setup: ReadSetup): AsyncGenerator<ReadMessage,
       },
     });
     const prepareRow = rowPreparer(source, setup, counts, errors, districtIds);
+    const chunkOf = (rows: PreparedRow[]): ReadMessage => ({
+      type: 'chunk',
+      rows,
+      errors: errors.splice(0),
+      counts: { ...counts },
+      bytesRead: source!.bytesRead(),
+      districtIds: [...districtIds],
+    });
     let chunk: PreparedRow[] = [];
     let chunkChars = 0;
     for await (const batch of source.batches) {
@@ -139,28 +147,12 @@ export async function* readExport(setup: ReadSetup): AsyncGenerator<ReadMessage,
           errors.length >= ERROR_FLUSH
         ) {
           chunkChars = 0;
-          yield {
-            type: 'chunk',
-            rows: chunk,
-            errors: errors.splice(0),
-            counts: { ...counts },
-            bytesRead: source.bytesRead(),
-            districtIds: [...districtIds],
-          };
+          yield chunkOf(chunk);
           chunk = [];
         }
       }
     }
-    if (chunk.length > 0) {
-      yield {
-        type: 'chunk',
-        rows: chunk,
-        errors: errors.splice(0),
-        counts: { ...counts },
-        bytesRead: source.bytesRead(),
-        districtIds: [...districtIds],
-      };
-    }
+    if (chunk.length > 0) yield chunkOf(chunk);
   } catch (error) {
     failure =
       error instanceof ImportFileError

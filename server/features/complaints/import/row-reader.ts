@@ -5,7 +5,7 @@ import { type Duplex, pipeline, type Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 import { AppError } from '../../../shared/errors.js';
-import { csvRecords } from './csv-bytes.js';
+import { CsvRecordTooLong, csvRecords } from './csv-bytes.js';
 import { matchKey, type CellValue } from './normalise.js';
 import { RawText } from './raw-text.js';
 
@@ -208,7 +208,7 @@ function readUtf8CsvRecords(
         yield batch;
       }
     } catch (error) {
-      throw csvError(error, line);
+      throw csvError(error, error instanceof CsvRecordTooLong ? error.line : line);
     }
   }
   return {

@@ -130,8 +130,8 @@ export function createRowValidator(mapping: HeaderMapping, options: RowValidator
   const cell = (key: ColumnKey): CellValue | undefined => {
     const h = mapping.columns[key];
     if (h === undefined) return undefined;
-    const value = cells[h];
-    if (value instanceof RawText) return value.toString();
+    const raw = cells[h];
+    const value = raw instanceof RawText ? raw.toString() : raw;
     return typeof value === 'string' && isBlank(value) ? undefined : value;
   };
   const required = (key: ColumnKey): CellValue | undefined => {

@@ -93,7 +93,7 @@ describe('CSV split over bytes', () => {
   });
 
   it('refuses a record that outgrows the limit instead of holding the file in memory', async () => {
-    const text = Buffer.from('1,"' + 'x'.repeat(5000));
+    const text = Buffer.from('a,b\n1,"two\nlines"\n2,"' + 'x'.repeat(5000));
     let error: unknown;
     try {
       await split(text, 512, { ...OPTIONS, maxRecordBytes: 2000 });
@@ -101,6 +101,7 @@ describe('CSV split over bytes', () => {
       error = e;
     }
     expect(error).to.be.instanceOf(CsvRecordTooLong);
+    expect((error as CsvRecordTooLong).line).to.equal(4); // where the record that never ends starts
   });
 
   it('reads tab-separated records and a last line without a line break', async () => {
