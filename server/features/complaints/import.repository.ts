@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { engineOf } from '../../db/knex.js';
+import { ByteWriter } from './import/byte-writer.js';
 import { RawText } from './import/raw-text.js';
 import type { ComplaintWrite, ImportErrorRow, OfficerKey } from './import/read-export.js';
 
@@ -378,44 +379,16 @@ const TSV_ESCAPED_BYTES: Record<number, number> = {
 };
 
 /** Tab-separated text for LOAD DATA, built as bytes: texts kept as bytes are copied, not decoded and encoded. */
-class TsvBlock {
-  private buffer: Buffer;
-  private n = 0;
-
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-  }
-
-  private room(more: number): void {
-    if (this.n + more <= this.buffer.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.n + more));
-    this.buffer.copy(bigger, 0, 0, this.n);
-    this.buffer = bigger;
-  }
-
-  text(text: string): void {
-    if (text === '') return;
-    this.room(text.length * 3); // a UTF-16 unit is at most 3 bytes of UTF-8
-    // utf8Write: what buffer.write(text, offset, 'utf8') calls once it has checked its arguments.
-    this.n += (this.buffer as unknown as { utf8Write(text: string, offset: number): number }).utf8Write(
-      text,
-      this.n,
-    );
-  }
-
+class TsvBlock extends ByteWriter {
   /** UTF-8 bytes with LOAD DATA's specials escaped (ASCII bytes never occur inside a multi-byte character). */
-  bytes(bytes: Buffer): void {
+  override bytes(bytes: Buffer): void {
     const plain =
       bytes.indexOf(BACKSLASH) === -1 &&
       bytes.indexOf(0x09) === -1 &&
       bytes.indexOf(0x0a) === -1 &&
       bytes.indexOf(0x0d) === -1 &&
       bytes.indexOf(0x00) === -1;
-    if (plain) {
-      this.room(bytes.length);
-      this.n += bytes.copy(this.buffer, this.n);
-      return;
-    }
+    if (plain) return super.bytes(bytes);
     this.room(bytes.length * 2);
     const out = this.buffer;
     let n = this.n;
@@ -429,10 +402,6 @@ class TsvBlock {
       }
     }
     this.n = n;
-  }
-
-  done(): Buffer {
-    return this.buffer.subarray(0, this.n);
   }
 }
 
@@ -454,7 +423,7 @@ function* tsvBlocks(rows: ComplaintWrite[], columns: string[]): Generator<Buffer
       text += '\n';
     }
     block.text(text);
-    yield block.done();
+    yield block.written();
   }
 }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { DEPARTMENTS, DISTRICTS, type MasterEntry } from '../master-data.js';
 import { columnSpec, looksLikeHeaderRow, mapHeaders } from './columns.js';
 import { departmentMatcher, districtMatcher } from './name-matcher.js';
+import { ByteWriter } from './byte-writer.js';
 import { RawText } from './raw-text.js';
 import { ReferenceSet } from './reference-set.js';
 import { ImportFileError, openRowSource, type RawRow, type RowSource } from './row-reader.js';
@@ -372,12 +373,8 @@ function prepare(r: ComplaintRecord, districtId: number, departmentId: number, b
   return { reference: r.reference_no, hash: write.content_hash as string, write, officer };
 }
 
-let scratch = Buffer.allocUnsafe(1 << 16);
-
-// What buffer.write(text, offset, 'utf8') calls once it has checked its arguments; room() makes them fit.
-interface Utf8Writable {
-  utf8Write(text: string, offset: number): number;
-}
+// One row's bytes at a time (synchronous, so one writer serves every row).
+const rowBytes = new ByteWriter(1 << 16);
 
 /**
  * SHA-256 over every field the export sets, in a fixed order, each followed by \u0001 (null: \u0000),
@@ -385,37 +382,19 @@ interface Utf8Writable {
  * fields goes into one buffer, long texts copied as the bytes they were read as, and is hashed at once.
  */
 function contentHash(write: ComplaintWrite, officerName: string | null, designation: string | null): string {
-  let n = 0;
+  rowBytes.reset();
   let text = '';
   for (const key of HASHED_COLUMNS) {
     const v = write[key];
     if (v instanceof RawText) {
-      n = putText(text, n);
-      n = putBytes(v.bytes, n);
+      rowBytes.text(text);
+      rowBytes.bytes(v.bytes);
       text = '\u0001';
     } else text += (v === null ? '\u0000' : String(v)) + '\u0001';
   }
   text += (officerName ?? '\u0000') + '\u0001' + (designation ?? '\u0000');
-  n = putText(text, n);
-  return createHash('sha256').update(scratch.subarray(0, n)).digest('hex');
-}
-
-function room(n: number, more: number): void {
-  if (n + more <= scratch.length) return;
-  const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, n + more));
-  scratch.copy(bigger, 0, 0, n);
-  scratch = bigger;
-}
-
-function putText(text: string, n: number): number {
-  if (text === '') return n;
-  room(n, text.length * 3); // a UTF-16 unit is at most 3 bytes of UTF-8
-  return n + (scratch as unknown as Utf8Writable).utf8Write(text, n);
-}
-
-function putBytes(bytes: Buffer, n: number): number {
-  room(n, bytes.length);
-  return n + bytes.copy(scratch, n);
+  rowBytes.text(text);
+  return createHash('sha256').update(rowBytes.written()).digest('hex');
 }
 
 function parseAliases(json: string): string[] {
