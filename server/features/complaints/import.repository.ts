@@ -370,25 +370,17 @@ function tsvValue(v: unknown): string {
 }
 
 const BACKSLASH = 0x5c;
-const TSV_ESCAPED_BYTES: Record<number, number> = {
-  0x5c: 0x5c,
-  0x09: 0x74,
-  0x0a: 0x6e,
-  0x0d: 0x72,
-  0x00: 0x30,
-};
+// TSV_ESCAPES as bytes: each special byte, and the letter that follows the backslash in its place.
+const TSV_ESCAPED_BYTES: Record<number, number> = Object.fromEntries(
+  Object.entries(TSV_ESCAPES).map(([c, escape]) => [c.charCodeAt(0), escape.charCodeAt(1)]),
+);
+const TSV_SPECIAL_BYTES = Object.keys(TSV_ESCAPED_BYTES).map(Number);
 
 /** Tab-separated text for LOAD DATA, built as bytes: texts kept as bytes are copied, not decoded and encoded. */
 class TsvBlock extends ByteWriter {
   /** UTF-8 bytes with LOAD DATA's specials escaped (ASCII bytes never occur inside a multi-byte character). */
   override bytes(bytes: Buffer): void {
-    const plain =
-      bytes.indexOf(BACKSLASH) === -1 &&
-      bytes.indexOf(0x09) === -1 &&
-      bytes.indexOf(0x0a) === -1 &&
-      bytes.indexOf(0x0d) === -1 &&
-      bytes.indexOf(0x00) === -1;
-    if (plain) return super.bytes(bytes);
+    if (TSV_SPECIAL_BYTES.every((b) => bytes.indexOf(b) === -1)) return super.bytes(bytes);
     this.room(bytes.length * 2);
     const out = this.buffer;
     let n = this.n;

@@ -304,11 +304,8 @@ function withoutMobile(cells: Record<string, unknown>, header: string) {
   return copy;
 }
 
-const dbTime = (d: Date | null): string | null => {
-  if (d === null) return null;
-  const iso = d.toISOString();
-  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.slice(0, 23).replace('T', ' ');
-};
+const dbTime = (d: Date | null): string | null =>
+  d === null ? null : d.toISOString().slice(0, 23).replace('T', ' ');
 
 /**
  * The fields a row of the export sets, in the order they are hashed. `officer_id` is written too but
