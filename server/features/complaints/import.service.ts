@@ -268,15 +268,10 @@ export class ImportService {
         }
         if (loaded === undefined) existing = await storedOf(trx, rows);
         else {
-          const stored = await findExistingComplaints(
-            trx,
-            rows.map((r) => r.reference),
-            batchId,
-          );
-          if (loaded + stored.length !== rows.length)
+          existing = await storedOf(trx, rows, batchId);
+          if (loaded + existing.size !== rows.length)
             throw new Error('complaints bulk load: rows unaccounted for');
           summary.inserted += loaded;
-          existing = new Map(stored.map((c) => [c.reference_no, c]));
           toCompare = rows.filter((r) => existing.has(r.reference));
         }
         guess.allNew = false;
@@ -420,10 +415,16 @@ export class ImportService {
   }
 }
 
-async function storedOf(trx: Knex, rows: PreparedRow[]): Promise<Map<string, ExistingComplaint>> {
+/** The stored complaints of the rows' references, by reference (`exceptBatch`: findExistingComplaints). */
+async function storedOf(
+  trx: Knex,
+  rows: PreparedRow[],
+  exceptBatch?: number,
+): Promise<Map<string, ExistingComplaint>> {
   const stored = await findExistingComplaints(
     trx,
     rows.map((r) => r.reference),
+    exceptBatch,
   );
   return new Map(stored.map((c) => [c.reference_no, c]));
 }
