@@ -16,6 +16,7 @@ import { AuditLog } from '../server/features/audit/audit-log.js';
 import { columnForHeader, type ColumnKey } from '../server/features/complaints/import/columns.js';
 import { ensureMasterData } from '../server/features/complaints/master-data.repository.js';
 import { ImportService } from '../server/features/complaints/import.service.js';
+import { tuneHeapForImport } from '../server/features/complaints/import.cli.js';
 import { READ_IN_WORKER_BY_DEFAULT } from '../server/features/complaints/import/read-in-worker.js';
 import { buildDist } from './bench-build.js';
 import { processCpuMs } from './bench-lib.js';
@@ -106,6 +107,7 @@ async function emptyComplaints(db: Knex): Promise<void> {
 
 async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
   const db = openDb(engine);
+  tuneHeapForImport(db); // as scripts/import.ts
   await emptyComplaints(db);
   const service = new ImportService({ db, audit: new AuditLog() });
   const started = process.hrtime.bigint();
@@ -133,6 +135,7 @@ async function phaseImport(engine: string, file: string): Promise<PhaseResult> {
 
 async function phaseReimport(engine: string, file: string): Promise<PhaseResult> {
   const db = openDb(engine);
+  tuneHeapForImport(db);
   const service = new ImportService({ db, audit: new AuditLog() });
   const started = process.hrtime.bigint();
   const summary = await service.importFile({
