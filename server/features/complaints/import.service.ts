@@ -188,11 +188,14 @@ export class ImportService {
     districtIds: Set<number>,
   ): Promise<ReadFailure | undefined> {
     const { db } = this.deps;
-    const officers = new Map<string, number>();
-    // MySQL: whether the next chunk is loaded before it is looked up (writeChunk); a first one is.
-    const guess = { allNew: true };
+    const state: WriteState = { officers: new Map(), allNew: true, officersAttached: Promise.resolve() };
     const errors: ImportErrorRow[] = [];
     let countsWrittenAt = Date.now();
+    let countsWritten = Promise.resolve();
+    // MySQL: a chunk of new complaints is written on a second connection while the one before it is
+    // still being written (writeChunk); any other chunk waits for the one before to end.
+    const alongside = !dryRun && engineOf(db) === 'mysql';
+    let writing: Promise<void> = Promise.resolve(); // the last chunk's write, until its transaction ends
     // The next chunk is asked for before this one is written: in this thread, its reading runs while
     // the database (MySQL: another process) writes; in a worker it is waiting already.
     let next = messages.next();
@@ -206,6 +209,8 @@ export class ImportService {
         for (const e of message.errors) errors.push(e);
         for (const id of message.districtIds) districtIds.add(id);
         if (message.type === 'end') {
+          await writing;
+          await countsWritten;
           await insertImportErrors(db, errors.splice(0));
           summary.sha256 = message.sha256;
           progress.bytesRead = progress.totalBytes;
@@ -214,46 +219,74 @@ export class ImportService {
         next = messages.next();
         next.catch(() => undefined); // a failure surfaces at its await; not twice if the write fails first
         if (message.rows.length > 0) {
-          await this.writeChunk(message.rows, summary.batchId, dryRun, summary, officers, guess);
+          const before = writing;
+          const overlap = alongside && state.allNew;
+          if (!overlap) await before;
+          writing = this.writeChunk(message.rows, summary.batchId, dryRun, summary, state, before);
+          writing.catch(() => undefined); // awaited at the next chunk or the end, not unhandled meanwhile
+          // At most two chunks in flight: this one and, while it loads, the one before.
+          await (overlap ? before : writing);
         }
         if (errors.length >= ERROR_FLUSH) await insertImportErrors(db, errors.splice(0));
         progress.rowsRead = summary.rowsRead;
         progress.bytesRead = message.bytesRead;
-        // The counts on the batch row are for the upload page's progress: once a second is plenty.
+        // The counts on the batch row are for the upload page's progress: once a second is plenty. Not
+        // waited for: a chunk being written holds the batch row (its rows refer to it) until it
+        // commits, and the next chunk need not wait that long too.
         if (Date.now() - countsWrittenAt > 1000) {
           countsWrittenAt = Date.now();
-          await updateBatch(db, summary.batchId, batchCounts(summary));
+          await countsWritten;
+          countsWritten = updateBatch(db, summary.batchId, batchCounts(summary));
+          countsWritten.catch(() => undefined); // awaited at the next update or the end
         }
       }
     } finally {
+      // A chunk still being written when reading or the chunk before failed: it ends (rolled back,
+      // as it waits on the one before) before the import does.
+      await writing.catch(() => undefined);
+      await countsWritten.catch(() => undefined);
       // Stops the reader (and its worker) when a write failed; after the last message it is done anyway.
       await messages.return(undefined);
     }
     throw new Error('the import reader ended without its last message');
   }
 
-  /** One transaction: compare the chunk with the stored complaints, then write what changed. */
+  /**
+   * One transaction: compare the chunk with the stored complaints, then write what changed. `before`
+   * is the write of the chunk before, still running when this chunk is loaded alongside it (MySQL).
+   */
   private async writeChunk(
     rows: PreparedRow[],
     batchId: number,
     dryRun: boolean,
     summary: ImportSummary,
-    officers: Map<string, number>,
-    guess: { allNew: boolean },
+    state: WriteState,
+    before: Promise<void>,
   ): Promise<void> {
     const now = nowDb(this.clock);
+    const { db } = this.deps;
+    const loadFirst = !dryRun && state.allNew && engineOf(db) === 'mysql';
+    if (loadFirst) {
+      // The officers first, outside the chunk's transaction and one chunk after another: two chunks'
+      // transactions creating the same officer would wait on each other. An officer made for a chunk
+      // that then fails stays, as the next import would make it anyway.
+      const attached = state.officersAttached.then(() =>
+        this.attachOfficers(
+          db,
+          rows.filter((r) => r.officer !== null),
+          state.officers,
+          now,
+        ),
+      );
+      state.officersAttached = attached.catch(() => undefined);
+      await attached;
+    }
     const work = async (trx: Knex) => {
       let existing: Map<string, ExistingComplaint>;
       let toCompare = rows;
-      if (!dryRun && guess.allNew && engineOf(trx) === 'mysql') {
+      if (loadFirst) {
         // Loaded first, looked up after: a chunk of new complaints (every chunk of a first import) then
         // costs no lookup. LOAD DATA skips those stored already, and only they are compared below.
-        await this.attachOfficers(
-          trx,
-          rows.filter((r) => r.officer !== null),
-          officers,
-          now,
-        );
         for (const row of rows) {
           row.write.created_at = now;
           row.write.updated_at = now;
@@ -262,6 +295,11 @@ export class ImportService {
           trx,
           rows.map((r) => r.write),
         );
+        // Loaded beside the chunk before (with MariaDB's default AUTO-INC lock mode, as soon as that
+        // one's load ends), but committed only after it, and not at all if it failed: the chunks
+        // stored are always the file's first ones. What may follow a load (comparing, re-disposals
+        // and the calls they queue) runs after the chunk before has ended too.
+        await before;
         if (loaded === rows.length) {
           summary.inserted += loaded;
           return;
@@ -274,10 +312,10 @@ export class ImportService {
           summary.inserted += loaded;
           toCompare = rows.filter((r) => existing.has(r.reference));
         }
-        guess.allNew = false;
+        state.allNew = false;
       } else existing = await storedOf(trx, rows);
       // After a chunk of only new complaints, the next one is loaded first.
-      if (existing.size === 0) guess.allNew = true;
+      if (existing.size === 0) state.allNew = true;
       const fresh: ComplaintWrite[] = [];
       const changed: ComplaintWrite[] = [];
       const history: Parameters<typeof insertReportHistory>[1] = [];
@@ -320,7 +358,7 @@ export class ImportService {
         if (row.officer) wantedOfficers.push(row);
       }
       if (dryRun || fresh.length + changed.length === 0) return;
-      await this.attachOfficers(trx, wantedOfficers, officers, now);
+      await this.attachOfficers(trx, wantedOfficers, state.officers, now);
       await insertNewComplaints(trx, fresh);
       await upsertComplaints(trx, changed);
       await insertReportHistory(trx, history);
@@ -413,6 +451,16 @@ export class ImportService {
       });
     });
   }
+}
+
+/** What the writes of one import's chunks share. */
+interface WriteState {
+  /** Officers' ids by key (officerKey), remembered between chunks. */
+  officers: Map<string, number>;
+  /** MySQL: whether the next chunk is loaded before it is looked up (writeChunk); a first one is. */
+  allNew: boolean;
+  /** The last chunk's attaching of officers, which the next chunk's waits for. */
+  officersAttached: Promise<void>;
 }
 
 /** The stored complaints of the rows' references, by reference (`exceptBatch`: findExistingComplaints). */

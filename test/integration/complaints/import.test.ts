@@ -474,6 +474,32 @@ describe('complaints import (database)', () => {
     });
   });
 
+  it('writes chunks of new complaints two at a time yet commits them in file order, none after one that fails (MySQL/MariaDB)', async function () {
+    if (engineOf(t.db) !== 'mysql') this.skip(); // SQLite writes one chunk after another
+    // A chunk whose load the server refuses: the third of five, while the fourth is loading beside it.
+    await t.db.raw(
+      "CREATE TRIGGER refuse_2305 BEFORE INSERT ON complaints FOR EACH ROW IF NEW.reference_no = '2305' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused 2305'; END IF",
+    );
+    try {
+      const refs = Array.from({ length: 10 }, (_, i) => String(2301 + i));
+      const s = await run(fileOf(csvOf(refs.map((ref) => ({ reference_no: ref })))), { chunkRows: 2 });
+      expect(s.status).to.equal('failed');
+      expect(String(s.message?.params.detail)).to.include('refused 2305');
+      const stored = await t
+        .db('complaints')
+        .whereIn('reference_no', refs)
+        .orderBy('id')
+        .pluck('reference_no');
+      expect(stored).to.deep.equal(['2301', '2302', '2303', '2304']);
+    } finally {
+      await t.db.raw('DROP TRIGGER IF EXISTS refuse_2305');
+    }
+    const s = await run(fileOf(csvOf([{ reference_no: '2311' }, { reference_no: '2312' }])), {
+      chunkRows: 1,
+    });
+    expect(s).to.include({ status: 'done', inserted: 2 });
+  });
+
   it('a dry run reports the counts and writes no complaint', async () => {
     const s = await run(
       fileOf(csvOf([{ reference_no: '3001' }, { reference_no: '3002', district: 'Gotham' }])),
