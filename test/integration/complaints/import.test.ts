@@ -488,7 +488,7 @@ describe('complaints import (database)', () => {
       const stored = await t
         .db('complaints')
         .whereIn('reference_no', refs)
-        .orderBy('id')
+        .orderBy('reference_no')
         .pluck('reference_no');
       expect(stored).to.deep.equal(['2301', '2302', '2303', '2304']);
     } finally {
