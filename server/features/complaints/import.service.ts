@@ -192,9 +192,9 @@ export class ImportService {
     const errors: ImportErrorRow[] = [];
     let countsWrittenAt = Date.now();
     let countsWritten = Promise.resolve();
-    // MySQL: a chunk of new complaints is written on a second connection while the one before it is
-    // still being written (writeChunk); any other chunk waits for the one before to end.
-    const alongside = !dryRun && engineOf(db) === 'mysql';
+    // MySQL: while chunks are of new complaints, each is loaded first, on a second connection while
+    // the one before it is still being written (writeChunk); any other chunk waits for the one before.
+    const mysqlWrites = !dryRun && engineOf(db) === 'mysql';
     let writing: Promise<void> = Promise.resolve(); // the last chunk's write, until its transaction ends
     // The next chunk is asked for before this one is written: in this thread, its reading runs while
     // the database (MySQL: another process) writes; in a worker it is waiting already.
@@ -220,12 +220,19 @@ export class ImportService {
         next.catch(() => undefined); // a failure surfaces at its await; not twice if the write fails first
         if (message.rows.length > 0) {
           const before = writing;
-          const overlap = alongside && state.allNew;
-          if (!overlap) await before;
-          writing = this.writeChunk(message.rows, summary.batchId, dryRun, summary, state, before);
+          const loadFirst = mysqlWrites && state.allNew;
+          if (!loadFirst) await before;
+          writing = this.writeChunk(
+            message.rows,
+            summary.batchId,
+            dryRun,
+            summary,
+            state,
+            loadFirst ? before : null,
+          );
           writing.catch(() => undefined); // awaited at the next chunk or the end, not unhandled meanwhile
           // At most two chunks in flight: this one and, while it loads, the one before.
-          await (overlap ? before : writing);
+          await (loadFirst ? before : writing);
         }
         if (errors.length >= ERROR_FLUSH) await insertImportErrors(db, errors.splice(0));
         progress.rowsRead = summary.rowsRead;
@@ -252,8 +259,9 @@ export class ImportService {
   }
 
   /**
-   * One transaction: compare the chunk with the stored complaints, then write what changed. `before`
-   * is the write of the chunk before, still running when this chunk is loaded alongside it (MySQL).
+   * One transaction: compare the chunk with the stored complaints, then write what changed. MySQL: with
+   * `before`, the write of the chunk before (which may still be running), the chunk is loaded first,
+   * beside it; without, the chunk before has ended.
    */
   private async writeChunk(
     rows: PreparedRow[],
@@ -261,12 +269,11 @@ export class ImportService {
     dryRun: boolean,
     summary: ImportSummary,
     state: WriteState,
-    before: Promise<void>,
+    before: Promise<void> | null,
   ): Promise<void> {
     const now = nowDb(this.clock);
     const { db } = this.deps;
-    const loadFirst = !dryRun && state.allNew && engineOf(db) === 'mysql';
-    if (loadFirst) {
+    if (before) {
       // The officers first, outside the chunk's transaction and one chunk after another: two chunks'
       // transactions creating the same officer would wait on each other. An officer made for a chunk
       // that then fails stays, as the next import would make it anyway.
@@ -284,7 +291,7 @@ export class ImportService {
     const work = async (trx: Knex) => {
       let existing: Map<string, ExistingComplaint>;
       let toCompare = rows;
-      if (loadFirst) {
+      if (before) {
         // Loaded first, looked up after: a chunk of new complaints (every chunk of a first import) then
         // costs no lookup. LOAD DATA skips those stored already, and only they are compared below.
         for (const row of rows) {
