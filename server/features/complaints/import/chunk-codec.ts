@@ -1,5 +1,5 @@
 // Packs a chunk of prepared rows into one string for the trip between threads, and back.
-import { RawText } from './raw-text.js';
+import { RawText, textOf } from './raw-text.js';
 import type { PreparedRow } from './read-export.js';
 
 // A structured clone copies each of a chunk's ~50,000 strings and objects one by one, on both threads
@@ -38,9 +38,8 @@ export function packRows(rows: PreparedRow[]): string | null {
     const w = row.write;
     if (w.officer_id !== null || w.redisposed !== false) return null;
     for (const c of TEXT_COLUMNS) {
-      const raw = w[c];
       // Bytes are decoded here, in the reading thread: a string crosses to the writer in the one copy.
-      const v = raw instanceof RawText ? raw.toString() : raw;
+      const v = textOf(w[c]);
       if (v === null || v === undefined) parts[i++] = NULL;
       else if (typeof v !== 'string' || !plain(v)) return null;
       else parts[i++] = v;

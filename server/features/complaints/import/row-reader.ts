@@ -7,7 +7,7 @@ import Papa from 'papaparse';
 import { AppError } from '../../../shared/errors.js';
 import { CsvRecordTooLong, csvRecords } from './csv-bytes.js';
 import { matchKey, type CellValue } from './normalise.js';
-import { RawText } from './raw-text.js';
+import { RawText, textOf } from './raw-text.js';
 
 export type { CellValue } from './normalise.js';
 
@@ -571,7 +571,7 @@ function toRawRow(record: PhysicalRecord, headers: string[], keepRaw: Set<string
   for (let i = known; i < values.length; i++) {
     const value = values[i];
     if (value !== '' && value !== undefined) {
-      (row.overflow ??= {})[columnName(i)] = value instanceof RawText ? value.toString() : value;
+      (row.overflow ??= {})[columnName(i)] = textOf(value);
     }
   }
   return row;
@@ -580,9 +580,8 @@ function toRawRow(record: PhysicalRecord, headers: string[], keepRaw: Set<string
 function isEmptyRecord(values: (CellValue | RawText)[]): boolean {
   for (const value of values) {
     if (value === undefined || value === '') continue;
-    if (value instanceof RawText) {
-      if (value.toString().trim() !== '') return false;
-    } else if (typeof value !== 'string' || value.trim() !== '') return false;
+    const text = textOf(value);
+    if (typeof text !== 'string' || text.trim() !== '') return false;
   }
   return true;
 }

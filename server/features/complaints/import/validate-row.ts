@@ -2,7 +2,7 @@
 import { columnSpec, type ColumnKey, type HeaderMapping } from './columns.js';
 import type { NameMatcher } from './name-matcher.js';
 import { matchKey, parseIndianMobile, parseIstDate, toAsciiDigits, type CellValue } from './normalise.js';
-import { RawText } from './raw-text.js';
+import { RawText, textOf } from './raw-text.js';
 import type { RawRow } from './row-reader.js';
 
 export type ComplaintStatus =
@@ -130,8 +130,7 @@ export function createRowValidator(mapping: HeaderMapping, options: RowValidator
   const cell = (key: ColumnKey): CellValue | undefined => {
     const h = mapping.columns[key];
     if (h === undefined) return undefined;
-    const raw = cells[h];
-    const value = raw instanceof RawText ? raw.toString() : raw;
+    const value = textOf(cells[h]);
     return typeof value === 'string' && isBlank(value) ? undefined : value;
   };
   const required = (key: ColumnKey): CellValue | undefined => {
